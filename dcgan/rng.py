@@ -1,0 +1,65 @@
+"""One random stream for training, saved in snapshots so resume is exact.
+
+Chainer's example draws z and the discriminator noise from NumPy's global
+RNG, which a snapshot does not save, so a resumed run diverges. Everything
+random in a training step here comes from a ``TrainingRandom`` instead.
+"""
+import json
+
+import chainer
+import numpy
+
+
+class TrainingRandom(object):
+    """A seeded, serializable source of z, noise and flips on any device.
+
+    Draws happen on the host with NumPy's PCG64 for numpy arrays. For CuPy
+    arrays a CuPy generator seeded from the host stream is kept, so GPU runs
+    are seeded too (bitwise resume is promised on the CPU only).
+    """
+
+    def __init__(self, seed=0):
+        self.seed = seed
+        self._host = numpy.random.default_rng(seed)
+        self._device_rng = None
+
+    @property
+    def host(self):
+        return self._host
+
+    def _device(self, xp):
+        if self._device_rng is None:
+            self._device_rng = xp.random.RandomState(
+                int(self._host.integers(2 ** 31)))
+        return self._device_rng
+
+    def uniform(self, shape, xp=numpy, low=-1.0, high=1.0, dtype=numpy.float32):
+        if xp is numpy:
+            return self._host.uniform(low, high, shape).astype(dtype, copy=False)
+        return self._device(xp).uniform(low, high, shape).astype(dtype, copy=False)
+
+    def normal(self, shape, xp=numpy, dtype=numpy.float32):
+        if xp is numpy:
+            return self._host.standard_normal(shape, dtype=numpy.float32) \
+                .astype(dtype, copy=False)
+        return self._device(xp).standard_normal(shape, dtype=dtype)
+
+    def random(self, shape, xp=numpy):
+        """Uniform floats in [0, 1), float32."""
+        if xp is numpy:
+            return self._host.random(shape, dtype=numpy.float32)
+        return self._device(xp).random_sample(shape, dtype=numpy.float32)
+
+    def serialize(self, serializer):
+        # The bit generator state is a small dict of ints; store it as JSON
+        # bytes in a uint8 array so it fits any Chainer serializer.
+        # A deserializer is asked with None so the stored array (whose
+        # length varies) is returned rather than copied into ours.
+        if isinstance(serializer, chainer.serializer.Deserializer):
+            stored = serializer('state', None)
+            loaded = json.loads(bytes(numpy.asarray(stored, dtype=numpy.uint8)))
+            self._host.bit_generator.state = loaded
+            self._device_rng = None
+        else:
+            state = json.dumps(self._host.bit_generator.state).encode('utf-8')
+            serializer('state', numpy.frombuffer(state, dtype=numpy.uint8))
