@@ -1,0 +1,62 @@
+"""Install the dcgan package.
+
+Chainer 7.8.1 ships only as a source package whose setup.py imports
+pkg_resources, so install with the constraint file for your Python in the
+PIP_CONSTRAINT environment variable (dev.py does this for you):
+
+    PIP_CONSTRAINT=constraints/py311-py312.txt pip install -e .[test]
+"""
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_version():
+    # Parsed, not imported: importing dcgan would need Chainer installed.
+    path = os.path.join(HERE, 'dcgan', '__init__.py')
+    with open(path, encoding='utf-8') as f:
+        match = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]",
+                          f.read(), re.MULTILINE)
+    if match is None:
+        raise RuntimeError('no __version__ = "..." line in ' + path)
+    return match.group(1)
+
+
+OLD_NUMPY = 'python_version < "3.13"'   # NumPy 1.x has no 3.13 wheels
+NEW_NUMPY = 'python_version >= "3.13"'  # NumPy 2 + dcgan.compat patches
+
+setup(
+    name='dcgan',
+    version=read_version(),
+    description='A Chainer-compatible DCGAN trainer for small image folders',
+    packages=find_packages(exclude=['tests', 'tests.*',
+                                    'benchmarks', 'benchmarks.*']),
+    python_requires='>=3.11',
+    install_requires=[
+        'chainer>=7.8.1,<8',
+        'numpy>=1.26,<2; ' + OLD_NUMPY,
+        'numpy>=2; ' + NEW_NUMPY,
+        # chainer/_environment_check.py imports pkg_resources at run time;
+        # setuptools 82 removed it and Python >= 3.12 venvs have no setuptools.
+        'setuptools<82',
+        'pillow',
+        'imageio',
+        'matplotlib',  # Chainer's PlotReport draws the loss plot with it
+    ],
+    extras_require={
+        # CuPy 13.6.0 is the newest release that accepts NumPy 1.x.
+        'gpu': ['cupy-cuda12x==13.6.0; ' + OLD_NUMPY,
+                'cupy-cuda12x>=14; ' + NEW_NUMPY],
+        'test': ['pytest'],
+    },
+    entry_points={
+        'console_scripts': [
+            'dcgan-train=dcgan.cli.train:main',
+            'dcgan-walk=dcgan.cli.walk:main',
+            'dcgan-evaluate=dcgan.cli.evaluate:main',
+        ],
+    },
+)
