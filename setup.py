@@ -40,8 +40,9 @@ setup(
         'numpy>=1.26,<2; ' + OLD_NUMPY,
         'numpy>=2; ' + NEW_NUMPY,
         # chainer/_environment_check.py imports pkg_resources at run time;
-        # setuptools 82 removed it and Python >= 3.12 venvs have no setuptools.
-        'setuptools<82',
+        # Python >= 3.12 venvs have no setuptools, setuptools 82 removed
+        # pkg_resources and 81 warns (UserWarning) on every `import chainer`.
+        'setuptools<81',
         'pillow',
         'imageio',
         'matplotlib',  # Chainer's PlotReport draws the loss plot with it

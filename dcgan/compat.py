@@ -9,6 +9,7 @@ Known and *not* patched: ``chainer.functions.resize_images`` uses
 ``numpy.float``, removed in NumPy 1.24, so it fails on every NumPy we support;
 project code does not use it (tests/test_compat.py checks that).
 """
+import importlib
 import sys
 import types
 
@@ -23,7 +24,7 @@ def _stub_numpy_distutils():
     # Accelerate). numpy.distutils is gone on Python >= 3.12 and NumPy >= 2,
     # so a stub whose get_info finds nothing stands in for it.
     try:
-        import numpy.distutils.system_info  # noqa: F401
+        importlib.import_module('numpy.distutils.system_info')
         return
     except ImportError:
         pass

@@ -1,0 +1,177 @@
+"""Set up and run dcgan with whatever `python` you have (3.11, 3.12 or 3.13).
+
+    python dev.py demo [ARGS...]   train the demo DCGAN (ARGS go to examples/train_dcgan.py)
+    python dev.py test [ARGS...]   run the test suite (ARGS go to pytest)
+
+The first run creates a virtual environment in .venvs/py3.X beside this file
+and installs dcgan into it (editable, with the test extra); later runs reuse
+it until setup.py or constraints/install.txt change. Standard library only.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+# Arguments `demo` always passes to examples/train_dcgan.py; the user's
+# extra arguments come after them, so they win for flags given twice.
+DEMO_ARGS = ['--iteration', '1000', '--ch', '64', '--out', 'result/demo']
+
+MIN_PYTHON = (3, 11)
+ROOT = os.path.dirname(os.path.abspath(__file__))
+CONSTRAINTS = os.path.join(ROOT, 'constraints', 'install.txt')
+STAMP_NAME = 'dcgan-install.stamp'
+USAGE = __doc__.split('\n\n')[0] + '\n\n' + __doc__.split('\n\n')[1]
+
+
+class DevError(Exception):
+    """A problem explained in one sentence; dev.py prints it and exits 2."""
+
+
+def say(message):
+    print('dev.py: ' + message, flush=True)
+
+
+def venv_dir():
+    return os.path.join(ROOT, '.venvs', 'py%d.%d' % sys.version_info[:2])
+
+
+def venv_python(path):
+    if os.name == 'nt':
+        return os.path.join(path, 'Scripts', 'python.exe')
+    return os.path.join(path, 'bin', 'python')
+
+
+def relative(path):
+    return os.path.relpath(path, os.getcwd())
+
+
+def wanted_stamp():
+    # Reinstall whenever what pip would be asked for changes.
+    digest = hashlib.sha256()
+    for path in (os.path.join(ROOT, 'setup.py'), CONSTRAINTS):
+        with open(path, 'rb') as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+def read_file(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def python_works(python):
+    if not os.path.exists(python):
+        return False
+    return subprocess.call([python, '-c', 'import sys'],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL) == 0
+
+
+def create_venv(path):
+    try:
+        import ensurepip  # noqa: F401
+        import venv  # noqa: F401
+    except ImportError:
+        raise DevError(
+            'this Python has no working venv/ensurepip module; install it '
+            '(on Debian/Ubuntu: apt install python%d.%d-venv) and run again.'
+            % sys.version_info[:2])
+    if os.path.exists(path):
+        shutil.rmtree(path)  # half-made or broken: start again
+    say('creating virtual environment %s' % relative(path))
+    result = subprocess.run([sys.executable, '-m', 'venv', path],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True)
+    if result.returncode != 0:
+        raise DevError('"%s -m venv %s" failed: %s'
+                       % (sys.executable, path, result.stdout.strip()))
+
+
+def pip_env():
+    env = dict(os.environ)
+    # PIP_CONSTRAINT reaches the isolated environment in which pip builds
+    # Chainer's sdist (a -c flag does not); pip >= 25.3 reads build
+    # constraints from PIP_BUILD_CONSTRAINT instead. Older pips ignore it.
+    env['PIP_CONSTRAINT'] = CONSTRAINTS
+    env['PIP_BUILD_CONSTRAINT'] = CONSTRAINTS
+    env['PIP_DISABLE_PIP_VERSION_CHECK'] = '1'
+    env['PIP_NO_INPUT'] = '1'
+    return env
+
+
+def install(path, python):
+    log_path = os.path.join(path, 'install.log')
+    say('installing dcgan and its dependencies into %s (first run only, '
+        'a minute or two; log: %s)' % (relative(path), relative(log_path)))
+    started = time.time()
+    command = [python, '-m', 'pip', 'install', '-e', ROOT + '[test]']
+    with open(log_path, 'w') as log:
+        log.write('$ %s\n' % ' '.join(command))
+        log.flush()
+        code = subprocess.call(command, cwd=ROOT, env=pip_env(),
+                               stdout=log, stderr=subprocess.STDOUT)
+    if code != 0:
+        with open(log_path) as log:
+            tail = log.readlines()[-15:]
+        sys.stderr.write(''.join('    ' + line for line in tail))
+        raise DevError('pip install failed (exit code %d); the full log is %s.'
+                       % (code, log_path))
+    say('installed in %.0f s' % (time.time() - started))
+
+
+def ensure_env():
+    """Return the venv's python, creating and installing only when needed."""
+    path = venv_dir()
+    python = venv_python(path)
+    stamp_path = os.path.join(path, STAMP_NAME)
+    if not python_works(python):
+        create_venv(path)
+    stamp = wanted_stamp()
+    if read_file(stamp_path) != stamp:
+        install(path, python)
+        with open(stamp_path + '.tmp', 'w') as f:
+            f.write(stamp + '\n')
+        os.replace(stamp_path + '.tmp', stamp_path)
+    return python
+
+
+def run(command):
+    say('running ' + ' '.join(relative(c) if os.path.isabs(c) else c
+                              for c in command))
+    try:
+        return subprocess.call(command, cwd=ROOT)
+    except KeyboardInterrupt:
+        return 130
+
+
+def main(argv):
+    if not argv or argv[0] in ('-h', '--help', 'help'):
+        print(USAGE)
+        return 0 if argv else 2
+    if sys.version_info < MIN_PYTHON:
+        raise DevError('dcgan needs Python %d.%d or newer, but this is %s; '
+                       'run dev.py with a newer python.'
+                       % (MIN_PYTHON + (sys.version.split()[0],)))
+    action, extra = argv[0], argv[1:]
+    if action == 'demo':
+        python = ensure_env()
+        script = os.path.join(ROOT, 'examples', 'train_dcgan.py')
+        return run([python, script] + DEMO_ARGS + extra)
+    if action == 'test':
+        python = ensure_env()
+        return run([python, '-m', 'pytest', '-q'] + extra)
+    raise DevError('unknown command "%s"; use "demo" or "test" '
+                   '(python dev.py --help).' % action)
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except DevError as error:
+        sys.stderr.write('dev.py: error: %s\n' % error)
+        sys.exit(2)
