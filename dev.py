@@ -5,7 +5,8 @@
 
 The first run creates a virtual environment in .venvs/py3.X beside this file
 and installs dcgan into it (editable, with the test extra); later runs reuse
-it until setup.py or constraints/install.txt change. Standard library only.
+it until setup.py or constraints/install.txt change (DEV_VENVS_DIR in the
+environment puts the environments elsewhere). Standard library only.
 """
 import hashlib
 import os
@@ -22,7 +23,7 @@ MIN_PYTHON = (3, 11)
 ROOT = os.path.dirname(os.path.abspath(__file__))
 CONSTRAINTS = os.path.join(ROOT, 'constraints', 'install.txt')
 STAMP_NAME = 'dcgan-install.stamp'
-USAGE = __doc__.split('\n\n')[0] + '\n\n' + __doc__.split('\n\n')[1]
+USAGE = __doc__.strip()
 
 
 class DevError(Exception):
@@ -34,7 +35,10 @@ def say(message):
 
 
 def venv_dir():
-    return os.path.join(ROOT, '.venvs', 'py%d.%d' % sys.version_info[:2])
+    # DEV_VENVS_DIR lets CI use a fresh folder without touching .venvs/.
+    parent = os.environ.get('DEV_VENVS_DIR') or os.path.join(ROOT, '.venvs')
+    return os.path.join(os.path.abspath(parent),
+                        'py%d.%d' % sys.version_info[:2])
 
 
 def venv_python(path):
