@@ -1,0 +1,12 @@
+"""Turning library errors into one sentence for the command line."""
+import sys
+
+
+class UsageError(Exception):
+    """A problem the user can fix; its message is printed without a traceback."""
+
+
+def fail(message, code=2):
+    """Print ``message`` as one line to stderr and exit with ``code``."""
+    sys.stderr.write('error: {}\n'.format(message))
+    sys.exit(code)
