@@ -150,11 +150,14 @@ def fit_square(image, resolution, fit='pad', background=(0, 0, 0)):
     if (width, height) == (resolution, resolution):
         return image
     if fit == 'crop':
+        # Crop first so the resampling kernel sees nothing outside the square.
         side = min(width, height)
-        left = (width - side) / 2.0
-        top = (height - side) / 2.0
-        return image.resize((resolution, resolution), RESAMPLE,
-                            box=(left, top, left + side, top + side))
+        left = (width - side) // 2
+        top = (height - side) // 2
+        image = image.crop((left, top, left + side, top + side))
+        if side == resolution:
+            return image
+        return image.resize((resolution, resolution), RESAMPLE)
     if fit != 'pad':
         raise ValueError('fit must be one of {}, not {!r}'.format(FITS, fit))
     scale = resolution / float(max(width, height))
