@@ -1,31 +1,122 @@
 """The few layer calls the nets make, in one place.
 
 The nets call these instead of the links directly so that the CPU path can
-swap in faster implementations (dcgan.ops) while CuPy keeps Chainer's
+swap in faster implementations (``dcgan.ops``) while CuPy keeps Chainer's
 cuDNN-backed functions. Parameters stay in the links, so saved files keep
 Chainer's example's names.
+
+Dispatch: a numpy input with fast ops enabled goes to ``dcgan.ops``;
+anything else (CuPy, ChainerX, iDeep arrays, fast ops disabled, link
+options the ops do not cover such as dilation or groups) goes to Chainer's
+own functions through the link. Both paths compute the same function and
+keep the same parameters and running statistics.
+
+The switch, on by default::
+
+    dcgan.layers.use_fast_cpu(False)          # from now on
+    with dcgan.layers.use_fast_cpu(False):    # within the block only
+        ...
+    with chainer.using_config('dcgan_fast_cpu', False):  # also honoured
+        ...
+
+The fast ops are twice differentiable, so gradient penalties (R1) work on
+both paths.
 """
+import chainer
 import chainer.functions as F
+import numpy
+
+from dcgan import ops
+
+_ENABLED = [True]
+
+
+class use_fast_cpu(object):
+    """Turn the fast numpy ops on or off.
+
+    Calling it sets the switch; used in a ``with`` statement it also puts the
+    previous setting back at the end of the block.
+    """
+
+    def __init__(self, enabled=True):
+        self.previous = _ENABLED[0]
+        _ENABLED[0] = bool(enabled)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        _ENABLED[0] = self.previous
+
+
+def fast_cpu_enabled():
+    """The switch as it stands (``chainer.config.dcgan_fast_cpu`` wins when set)."""
+    configured = getattr(chainer.config, 'dcgan_fast_cpu', None)
+    if configured is not None:
+        return bool(configured)
+    return _ENABLED[0]
+
+
+def _fast(x):
+    array = x.array if isinstance(x, chainer.Variable) else x
+    return (type(array) is numpy.ndarray
+            and array.dtype.kind == 'f'
+            and fast_cpu_enabled())
+
+
+def _plain_conv_link(link):
+    return (link.W.array is not None
+            and tuple(link.dilate) == (1, 1)
+            and getattr(link, 'groups', 1) == 1)
 
 
 def conv(link, x):
     """Apply an ``L.Convolution2D`` link."""
+    if _fast(x) and _plain_conv_link(link):
+        return ops.convolution_2d(x, link.W, link.b, link.stride, link.pad)
     return link(x)
 
 
 def deconv(link, x):
     """Apply an ``L.Deconvolution2D`` link."""
+    if _fast(x) and _plain_conv_link(link):
+        outsize = None if link.outsize == (None, None) else link.outsize
+        return ops.deconvolution_2d(x, link.W, link.b, link.stride,
+                                    link.pad, outsize)
     return link(x)
 
 
 def batch_norm(link, x):
-    """Apply an ``L.BatchNormalization`` link."""
-    return link(x)
+    """Apply an ``L.BatchNormalization`` link.
+
+    The fast path covers training with batch statistics and the default
+    axes (what the nets use); evaluation mode and fine-tuning use the link.
+    """
+    if not (_fast(x) and chainer.config.train and link.axis is None
+            and link.avg_mean is not None):
+        return link(x)
+    xp = numpy
+    gamma = link.gamma
+    if gamma is None:
+        gamma = xp.ones(link.avg_mean.shape, dtype=link._highprec_dtype)
+    beta = link.beta
+    if beta is None:
+        beta = xp.zeros(link.avg_mean.shape, dtype=link._highprec_dtype)
+    avg_mean, avg_var = link.avg_mean, link.avg_var
+    if chainer.config.in_recomputing:
+        avg_mean = avg_var = None  # as the link: no update when recomputing
+    return ops.batch_normalization(
+        x, gamma, beta, eps=link.eps, running_mean=avg_mean,
+        running_var=avg_var, decay=link.decay)
 
 
 def relu(x):
+    if _fast(x):
+        return ops.relu(x)
     return F.relu(x)
 
 
 def leaky_relu(x, slope=0.2):
+    if _fast(x):
+        return ops.leaky_relu(x, slope)
     return F.leaky_relu(x, slope)

@@ -1,0 +1,32 @@
+"""Small helpers shared by the convolution nodes."""
+import chainer
+import numpy
+
+from dcgan.ops.layout import as_rows
+
+
+def pair(v):
+    if hasattr(v, '__getitem__'):
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def channel_sum(gy):
+    """Sum of a (B, C, H, W) gradient Variable over all axes but C.
+
+    Differentiable when a double backward is being built; otherwise a plain
+    row sum of the channels-last matrix (no graph, no layout copy when the
+    gradient came from one of our ops).
+    """
+    if chainer.config.enable_backprop:
+        return chainer.functions.sum(gy, axis=(0, 2, 3))
+    rows = as_rows(gy.array)
+    return chainer.Variable(rows.sum(axis=0, dtype=rows.dtype))
+
+
+def check_numpy(*arrays):
+    for a in arrays:
+        if a is not None and not isinstance(a, numpy.ndarray):
+            raise TypeError(
+                'dcgan.ops work on numpy arrays only, got {}; use '
+                'chainer.functions for other devices'.format(type(a)))

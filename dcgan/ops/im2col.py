@@ -1,0 +1,49 @@
+"""im2col / col2im for channels-last (B, H, W, C) arrays.
+
+A column array has shape (B, OH, OW, kh, kw, C): one row of kh * kw * C
+values per output pixel, so a convolution is a single GEMM
+``col.reshape(B*OH*OW, -1) @ W`` with the batch folded into the rows, and
+the result (B*OH*OW, O) is already channels-last for the next layer.
+"""
+import numpy
+from numpy.lib.stride_tricks import as_strided
+
+
+def out_size(size, k, s, p):
+    return (size + 2 * p - k) // s + 1
+
+
+def _pad(x, ph, pw):
+    if ph == 0 and pw == 0:
+        return x
+    b, h, w, c = x.shape
+    out = numpy.zeros((b, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    out[:, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def im2col(x, kh, kw, sy, sx, ph, pw):
+    """(B, H, W, C) -> C-contiguous (B, OH, OW, kh, kw, C)."""
+    xp = _pad(x, ph, pw)
+    b, hp, wp, c = xp.shape
+    oh = (hp - kh) // sy + 1
+    ow = (wp - kw) // sx + 1
+    s0, s1, s2, s3 = xp.strides
+    # A read-only strided view of all windows; the copy is the im2col.
+    windows = as_strided(xp, (b, oh, ow, kh, kw, c),
+                         (s0, s1 * sy, s2 * sx, s1, s2, s3), writeable=False)
+    return numpy.ascontiguousarray(windows)
+
+
+def col2im(col, h, w, sy, sx, ph, pw):
+    """(B, OH, OW, kh, kw, C) -> (B, h, w, C): adds every window back."""
+    b, oh, ow, kh, kw, c = col.shape
+    hp = max(h + 2 * ph, kh + sy * (oh - 1))
+    wp = max(w + 2 * pw, kw + sx * (ow - 1))
+    out = numpy.zeros((b, hp, wp, c), dtype=col.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, i:i + sy * oh:sy, j:j + sx * ow:sx] += col[:, :, :, i, j]
+    if (hp, wp) == (h, w):
+        return out
+    return numpy.ascontiguousarray(out[:, ph:ph + h, pw:pw + w])

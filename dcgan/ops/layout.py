@@ -1,0 +1,34 @@
+"""Channels-last memory behind channels-first (B, C, H, W) shapes."""
+import numpy
+
+
+def channels_last(x):
+    """(B, C, H, W) array -> C-contiguous (B, H, W, C) array.
+
+    No copy when ``x`` already is a view of channels-last memory, which is
+    what the ops in this package return.
+    """
+    return numpy.ascontiguousarray(x.transpose(0, 2, 3, 1))
+
+
+def channels_first_view(y):
+    """(B, H, W, C) array -> (B, C, H, W) view of the same memory."""
+    return y.transpose(0, 3, 1, 2)
+
+
+def as_rows(x):
+    """(B, C, ...) array -> C-contiguous (B * ..., C) matrix, one row per pixel."""
+    if x.ndim == 2:
+        return numpy.ascontiguousarray(x)
+    axes = (0,) + tuple(range(2, x.ndim)) + (1,)
+    rows = numpy.ascontiguousarray(x.transpose(axes))
+    return rows.reshape(-1, x.shape[1])
+
+
+def from_rows(rows, shape):
+    """Inverse of ``as_rows``: (N, C) matrix -> view with logical ``shape``."""
+    if len(shape) == 2:
+        return rows.reshape(shape)
+    last = (shape[0],) + tuple(shape[2:]) + (shape[1],)
+    n = len(shape)
+    return rows.reshape(last).transpose((0, n - 1) + tuple(range(1, n - 1)))

@@ -1,0 +1,297 @@
+"""dcgan.ops against Chainer's own functions, and the nets on both paths."""
+import dcgan  # noqa: F401  (compat patches before chainer)
+
+import chainer
+import chainer.functions as F
+from chainer import gradient_check
+import numpy
+import pytest
+
+from dcgan import layers
+from dcgan import nets
+from dcgan import ops
+
+# (batch, in_c, out_c, h, w, k, stride, pad): odd and even sizes, kernels
+# 3/4, strides 1/2, pads 0/1, and one or more channels.
+CASES = [
+    (1, 1, 1, 5, 5, 3, 1, 0),
+    (2, 3, 2, 6, 5, 3, 1, 1),
+    (3, 2, 5, 7, 8, 3, 2, 1),
+    (1, 4, 3, 8, 8, 4, 2, 1),
+    (2, 5, 4, 9, 7, 4, 2, 0),
+    (3, 1, 3, 6, 6, 4, 1, 1),
+    (2, 3, 1, 5, 9, 4, 2, 1),
+    (1, 2, 2, 4, 4, 3, 2, 0),
+    (2, 5, 5, 10, 10, 3, 1, 0),
+]
+
+
+def _rand(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize('case', CASES)
+@pytest.mark.parametrize('with_bias', [True, False])
+def test_convolution_forward_matches_chainer(case, with_bias):
+    b, c, o, h, w, k, s, p = case
+    rng = numpy.random.default_rng(0)
+    x = _rand(rng, (b, c, h, w), numpy.float32)
+    W = _rand(rng, (o, c, k, k), numpy.float32)
+    bias = _rand(rng, (o,), numpy.float32) if with_bias else None
+    expected = F.convolution_2d(x, W, bias, s, p).array
+    got = ops.convolution_2d(x, W, bias, s, p).array
+    assert got.shape == expected.shape
+    numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('case', CASES)
+@pytest.mark.parametrize('with_bias', [True, False])
+def test_deconvolution_forward_matches_chainer(case, with_bias):
+    b, c, o, h, w, k, s, p = case
+    rng = numpy.random.default_rng(1)
+    x = _rand(rng, (b, c, h, w), numpy.float32)
+    W = _rand(rng, (c, o, k, k), numpy.float32)
+    bias = _rand(rng, (o,), numpy.float32) if with_bias else None
+    expected = F.deconvolution_2d(x, W, bias, s, p).array
+    got = ops.deconvolution_2d(x, W, bias, s, p).array
+    assert got.shape == expected.shape
+    numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_deconvolution_outsize_covers_odd_inputs():
+    # conv of 7 px with k4 s2 p1 gives 3 px; going back needs outsize 7.
+    rng = numpy.random.default_rng(2)
+    x = _rand(rng, (2, 3, 3, 3), numpy.float32)
+    W = _rand(rng, (3, 2, 4, 4), numpy.float32)
+    expected = F.deconvolution_2d(x, W, None, 2, 1, outsize=(7, 7)).array
+    got = ops.deconvolution_2d(x, W, None, 2, 1, outsize=(7, 7)).array
+    numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError):
+        ops.deconvolution_2d(x, W, None, 2, 1, outsize=(9, 9))
+
+
+def _conv_args(case, rng, transposed):
+    b, c, o, h, w, k, s, p = case
+    x = _rand(rng, (b, c, h, w), numpy.float64)
+    W = _rand(rng, (c, o, k, k) if transposed else (o, c, k, k),
+              numpy.float64)
+    bias = _rand(rng, (o,), numpy.float64)
+    return x, W, bias, s, p
+
+
+@pytest.mark.parametrize('case', CASES[:6])
+def test_convolution_backward(case):
+    rng = numpy.random.default_rng(3)
+    x, W, bias, s, p = _conv_args(case, rng, False)
+    y = F.convolution_2d(x, W, bias, s, p).array
+    gy = rng.standard_normal(y.shape)
+    gradient_check.check_backward(
+        lambda *a: ops.convolution_2d(*a, stride=s, pad=p), (x, W, bias), gy,
+        dtype=numpy.float64, atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize('case', CASES[:6])
+def test_deconvolution_backward(case):
+    rng = numpy.random.default_rng(4)
+    x, W, bias, s, p = _conv_args(case, rng, True)
+    y = F.deconvolution_2d(x, W, bias, s, p).array
+    gy = rng.standard_normal(y.shape)
+    gradient_check.check_backward(
+        lambda *a: ops.deconvolution_2d(*a, stride=s, pad=p), (x, W, bias),
+        gy, dtype=numpy.float64, atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize('case', [CASES[2], CASES[4]])
+def test_convolution_and_deconvolution_double_backward(case):
+    rng = numpy.random.default_rng(5)
+    for transposed, fn in ((False, ops.convolution_2d),
+                           (True, ops.deconvolution_2d)):
+        x, W, bias, s, p = _conv_args(case, rng, transposed)
+        y = fn(x, W, bias, s, p).array
+        gy = rng.standard_normal(y.shape)
+        ggx = rng.standard_normal(x.shape)
+        ggW = rng.standard_normal(W.shape)
+        ggb = rng.standard_normal(bias.shape)
+
+        # The function is bilinear, so square the output to make the
+        # second derivative non-trivial, as Chainer's own tests do.
+        def f(*a):
+            out = fn(*a, stride=s, pad=p)
+            return out * out
+
+        gradient_check.check_double_backward(
+            f, (x, W, bias), gy, (ggx, ggW, ggb), dtype=numpy.float64,
+            atol=1e-5, rtol=1e-5)
+
+
+def test_convolution_gradients_match_chainer_float32():
+    # The same gradients as Chainer's functions, in the dtype training uses.
+    rng = numpy.random.default_rng(6)
+    for fn_ops, fn_ref, transposed in (
+            (ops.convolution_2d, F.convolution_2d, False),
+            (ops.deconvolution_2d, F.deconvolution_2d, True)):
+        x = _rand(rng, (3, 5, 9, 8), numpy.float32)
+        shape = (5, 4, 4, 4) if transposed else (4, 5, 4, 4)
+        W = _rand(rng, shape, numpy.float32)
+        bias = _rand(rng, (4,), numpy.float32)
+        grads = []
+        for fn in (fn_ops, fn_ref):
+            vs = [chainer.Variable(a.copy()) for a in (x, W, bias)]
+            y = fn(*vs, stride=2, pad=1)
+            gy = numpy.random.default_rng(7).standard_normal(
+                y.shape).astype(numpy.float32)
+            y.grad = gy
+            y.backward()
+            grads.append([v.grad for v in vs])
+        for got, expected in zip(*grads):
+            numpy.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize('slope', [0.0, 0.2])
+def test_activations_match_chainer_and_differentiate_twice(slope):
+    rng = numpy.random.default_rng(8)
+    x = rng.standard_normal((2, 3, 4, 5))
+    x[numpy.abs(x) < 0.05] = 0.5  # keep away from the kink
+    ref = F.relu(x) if slope == 0 else F.leaky_relu(x, slope)
+    got = ops.relu(x) if slope == 0 else ops.leaky_relu(x, slope)
+    numpy.testing.assert_array_equal(got.array, ref.array)
+    gy = rng.standard_normal(x.shape)
+    ggx = rng.standard_normal(x.shape)
+    gradient_check.check_backward(
+        lambda a: ops.leaky_relu(a, slope), x, gy, dtype=numpy.float64)
+    gradient_check.check_double_backward(
+        lambda a: ops.leaky_relu(a, slope) ** 2, x, gy, ggx,
+        dtype=numpy.float64)
+
+
+@pytest.mark.parametrize('shape', [(3, 4, 5, 6), (4, 7)])
+def test_batch_norm_matches_chainer_and_differentiates_twice(shape):
+    rng = numpy.random.default_rng(9)
+    c = shape[1]
+    x = rng.standard_normal(shape) * 2 + 0.5
+    gamma = rng.standard_normal(c) + 1
+    beta = rng.standard_normal(c)
+    mean_ref, var_ref = numpy.zeros(c), numpy.ones(c)
+    mean_got, var_got = numpy.zeros(c), numpy.ones(c)
+    ref = F.batch_normalization(x, gamma, beta, running_mean=mean_ref,
+                                running_var=var_ref)
+    got = ops.batch_normalization(x, gamma, beta, running_mean=mean_got,
+                                  running_var=var_got)
+    numpy.testing.assert_allclose(got.array, ref.array, rtol=1e-10, atol=1e-10)
+    numpy.testing.assert_allclose(mean_got, mean_ref, rtol=1e-12)
+    numpy.testing.assert_allclose(var_got, var_ref, rtol=1e-12)
+    gy = rng.standard_normal(shape)
+    gradient_check.check_backward(
+        lambda *a: ops.batch_normalization(*a), (x, gamma, beta), gy,
+        dtype=numpy.float64, atol=1e-6, rtol=1e-6)
+    ggs = tuple(rng.standard_normal(a.shape) for a in (x, gamma, beta))
+    gradient_check.check_double_backward(
+        lambda *a: ops.batch_normalization(*a), (x, gamma, beta), gy, ggs,
+        dtype=numpy.float64, atol=1e-5, rtol=1e-5)
+
+
+def test_switch():
+    assert layers.fast_cpu_enabled()
+    with layers.use_fast_cpu(False):
+        assert not layers.fast_cpu_enabled()
+        with chainer.using_config('dcgan_fast_cpu', True):
+            assert layers.fast_cpu_enabled()
+    assert layers.fast_cpu_enabled()
+
+
+def _train(fast, steps=3, seed=0):
+    """A few example-order GAN steps (softplus losses, Adam) at 32 px."""
+    numpy.random.seed(seed)
+    gen = nets.Generator(resolution=32, ch=32)
+    dis = nets.Discriminator(resolution=32, ch=32)
+    opts = []
+    for model in (gen, dis):
+        opt = chainer.optimizers.Adam(alpha=2e-4, beta1=0.5)
+        opt.setup(model)
+        opt.add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
+        opts.append(opt)
+    opt_gen, opt_dis = opts
+    rng = numpy.random.default_rng(seed + 1)
+    batch = 4
+    with layers.use_fast_cpu(fast):
+        for _ in range(steps):
+            x = rng.random((batch, 3, 32, 32), dtype=numpy.float32)
+            z = rng.uniform(-1, 1, (batch, 100, 1, 1)).astype(numpy.float32)
+            # Noise drawn here so both runs see the same numbers.
+            noise_rng = numpy.random.default_rng(seed + 2)
+            y_real = dis(x, _NoiseFrom(noise_rng))
+            x_fake = gen(z)
+            y_fake = dis(x_fake, _NoiseFrom(noise_rng))
+            loss_dis = (F.sum(F.softplus(-y_real)) +
+                        F.sum(F.softplus(y_fake))) / batch
+            loss_gen = F.sum(F.softplus(-y_fake)) / batch
+            dis.cleargrads()
+            loss_dis.backward()
+            opt_dis.update()
+            gen.cleargrads()
+            loss_gen.backward()
+            opt_gen.update()
+    return gen, dis, float(loss_dis.array), float(loss_gen.array)
+
+
+class _NoiseFrom(object):
+    """The ``rng`` interface the Discriminator asks for its noise."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def normal(self, shape, xp):
+        return self.rng.standard_normal(shape, dtype=numpy.float32)
+
+
+_BIASES_BEFORE_BN = {'/l0/b', '/dc1/b', '/dc2/b', '/dc3/b', '/c0_1/b',
+                     '/c1_0/b', '/c1_1/b', '/c2_0/b', '/c2_1/b', '/c3_0/b'}
+
+
+def test_training_steps_match_chainer_functions():
+    fast = _train(True)
+    slow = _train(False)
+    for model_fast, model_slow in zip(fast[:2], slow[:2]):
+        params_slow = dict(model_slow.namedparams())
+        for name, p in model_fast.namedparams():
+            # A bias right before batch norm has a true gradient of zero;
+            # both paths give rounding noise, which Adam turns into steps
+            # of about alpha in either direction, so only that bound
+            # (both runs, 3 steps, margin for Adam's bias correction) can be
+            # checked there. Batch norm cancels these biases exactly.
+            atol = 2 * 3 * 2e-4 * 1.5 if name in _BIASES_BEFORE_BN else 1e-5
+            numpy.testing.assert_allclose(
+                p.array, params_slow[name].array, rtol=1e-4, atol=atol,
+                err_msg=name)
+        links_slow = dict(model_slow.namedlinks())
+        for name, link in model_fast.namedlinks():
+            if hasattr(link, 'avg_mean') and link.avg_mean is not None:
+                # The running mean includes the bias before it (see above).
+                numpy.testing.assert_allclose(
+                    link.avg_mean, links_slow[name].avg_mean,
+                    rtol=1e-4, atol=2 * 3 * 2e-4 * 1.5)
+                numpy.testing.assert_allclose(
+                    link.avg_var, links_slow[name].avg_var,
+                    rtol=1e-4, atol=1e-5)
+    numpy.testing.assert_allclose(fast[2:], slow[2:], rtol=1e-4)
+
+
+def test_nets_take_the_fast_path_on_numpy():
+    gen = nets.Generator(resolution=32, ch=32)
+    z = numpy.zeros((2, 100, 1, 1), numpy.float32)
+    y = gen(z)
+    creators = set()
+    node = y.creator_node
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        creators.add(type(node).__name__)
+        stack.extend(v.creator_node for v in node.inputs)
+    assert 'Deconvolution2D' in creators
+    assert 'LeakyReLU' in creators  # ReLU is LeakyReLU(0)
+    with layers.use_fast_cpu(False):
+        y = gen(z)
+    assert type(y.creator_node.inputs[0].creator_node).__name__ == \
+        'Deconvolution2DFunction'
