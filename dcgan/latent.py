@@ -23,8 +23,15 @@ def sample_z(count, n_hidden, seed=0):
     Uses its own ``numpy.random.default_rng(seed)``, never a global RNG,
     so drawing keypoints cannot change a training run.
     """
-    rng = numpy.random.default_rng(seed)
+    rng = numpy.random.default_rng(_seed(seed))
     return rng.uniform(-1.0, 1.0, (int(count), int(n_hidden))).astype(numpy.float32)
+
+
+def _seed(seed):
+    # SeedSequence takes only non-negative integers; let any int be a seed.
+    if isinstance(seed, (list, tuple)):
+        return [int(s) % (1 << 64) for s in seed]
+    return None if seed is None else int(seed) % (1 << 64)
 
 
 def sample_keypoints(n_walks, n_keypoints, n_hidden, seed=0):

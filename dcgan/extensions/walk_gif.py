@@ -39,9 +39,11 @@ def walk_frames(images, rows=1, cols=1, scale=1, gap=0):
     return frames
 
 
-def auto_scale(resolution, min_side=128):
-    """The smallest whole upscaling that makes a side at least ``min_side``."""
-    return max(1, -(-int(min_side) // int(resolution)))
+def auto_scale(side, min_side=128):
+    """The smallest whole upscaling that makes ``side`` px at least
+    ``min_side`` px: small images get big enough to see, grids stay as
+    they are."""
+    return max(1, -(-int(min_side) // int(side)))
 
 
 def walk_z(keypoints, frames_per_segment, method='slerp', closed=True):
@@ -96,7 +98,8 @@ class LatentWalkGif(training.Extension):
         self.filename = filename
         self.latest = latest
         self.batch_size = batch_size
-        self.scale = auto_scale(gen.resolution) if scale is None else int(scale)
+        side = min(self.rows, self.cols) * gen.resolution
+        self.scale = auto_scale(side) if scale is None else int(scale)
         self.gap = gap
         self.duration_ms = duration_ms
         self.loop = loop
