@@ -73,11 +73,20 @@ def _stage_widths(ch, n_stages):
     return widths
 
 
+def _initializer(wscale, seed):
+    """The example's Normal(wscale) weights; drawn from a private RNG when
+    ``seed`` is given (so a run is reproducible without reseeding NumPy's
+    global RNG), else from the global one as the example does."""
+    if seed is None:
+        return chainer.initializers.Normal(wscale)
+    return chainer.initializers.Normal(wscale, rng=numpy.random.RandomState(seed))
+
+
 class Generator(chainer.Chain):
     """z (B, n_hidden, 1, 1) -> images (B, out_channels, R, R) in [0, 1]."""
 
     def __init__(self, n_hidden=100, resolution=32, ch=512, out_channels=3,
-                 n_stages=None, bottom_width=None, wscale=0.02):
+                 n_stages=None, bottom_width=None, wscale=0.02, init_seed=None):
         super(Generator, self).__init__()
         if n_stages is None:
             n_stages = stages_for(resolution)
@@ -95,7 +104,7 @@ class Generator(chainer.Chain):
         self.out_channels = out_channels
         self.resolution = resolution
         with self.init_scope():
-            w = chainer.initializers.Normal(wscale)
+            w = _initializer(wscale, init_seed)
             self.l0 = L.Linear(n_hidden, bottom_width * bottom_width * ch, initialW=w)
             self.bn0 = L.BatchNormalization(bottom_width * bottom_width * ch)
             for k in range(1, n_stages + 1):
@@ -136,10 +145,19 @@ class Discriminator(chainer.Chain):
 
     ``noise_sigma`` is the example's Gaussian noise added to the input and
     to every hidden layer while training (0 turns it off).
+
+    Small-data options, off by default (the example's network):
+    ``spectral_norm`` divides every conv/linear weight by its largest
+    singular value (Chainer's ``SpectralNormalization`` hook; each such link
+    gains a persistent ``W_u`` array, so saved files have those extra keys);
+    ``minibatch_std`` appends the batch's mean standard deviation as one
+    more feature map before the last layer (which then takes
+    ``bottom_width ** 2 * (ch + 1)`` inputs).
     """
 
     def __init__(self, resolution=32, ch=512, in_channels=3, n_stages=None,
-                 bottom_width=None, wscale=0.02, noise_sigma=0.2):
+                 bottom_width=None, wscale=0.02, noise_sigma=0.2, init_seed=None,
+                 spectral_norm=False, minibatch_std=False):
         super(Discriminator, self).__init__()
         if n_stages is None:
             n_stages = stages_for(resolution)
@@ -152,8 +170,10 @@ class Discriminator(chainer.Chain):
         self.in_channels = in_channels
         self.resolution = resolution
         self.noise_sigma = noise_sigma
+        self.spectral_norm = bool(spectral_norm)
+        self.minibatch_std = bool(minibatch_std)
         with self.init_scope():
-            w = chainer.initializers.Normal(wscale)
+            w = _initializer(wscale, init_seed)
             self.c0_0 = L.Convolution2D(in_channels, widths[0], 3, 1, 1, initialW=w)
             for k in range(n_stages):
                 setattr(self, 'c%d_1' % k, L.Convolution2D(
@@ -164,13 +184,28 @@ class Discriminator(chainer.Chain):
                     widths[k + 1], widths[k + 1], 3, 1, 1, initialW=w))
                 setattr(self, 'bn%d_0' % (k + 1), L.BatchNormalization(
                     widths[k + 1], use_gamma=False))
-            setattr(self, 'l%d' % (n_stages + 1), L.Linear(
-                bottom_width * bottom_width * ch, 1, initialW=w))
+            last_in = bottom_width * bottom_width * (ch + int(self.minibatch_std))
+            setattr(self, 'l%d' % (n_stages + 1), L.Linear(last_in, 1, initialW=w))
+        if self.spectral_norm:
+            from dcgan.stabilise import apply_spectral_norm
+            apply_spectral_norm(self)
 
     def config(self):
-        return dict(resolution=self.resolution, ch=self.ch,
-                    in_channels=self.in_channels, n_stages=self.n_stages,
-                    bottom_width=self.bottom_width, noise_sigma=self.noise_sigma)
+        config = dict(resolution=self.resolution, ch=self.ch,
+                      in_channels=self.in_channels, n_stages=self.n_stages,
+                      bottom_width=self.bottom_width, noise_sigma=self.noise_sigma)
+        # Recorded only when on, so the example's config stays as it was.
+        for name in ('spectral_norm', 'minibatch_std'):
+            if getattr(self, name):
+                config[name] = True
+        return config
+
+    def _conv(self, link, h):
+        # A hooked link (spectral norm) must be called itself: the fast path
+        # in dcgan.layers reads link.W directly and would skip the hook.
+        if link.local_link_hooks:
+            return link(h)
+        return layers.conv(link, h)
 
     def _noise(self, h, rng):
         if not chainer.config.train or not self.noise_sigma:
@@ -186,13 +221,20 @@ class Discriminator(chainer.Chain):
     def features(self, x, rng=None):
         """The last hidden layer, (B, ch, bottom_width, bottom_width)."""
         h = self._noise(x, rng)
-        h = layers.leaky_relu(self._noise(layers.conv(self.c0_0, h), rng))
+        h = layers.leaky_relu(self._noise(self._conv(self.c0_0, h), rng))
         for k in range(self.n_stages):
             for name in ('%d_1' % k, '%d_0' % (k + 1)):
-                h = layers.conv(getattr(self, 'c' + name), h)
+                h = self._conv(getattr(self, 'c' + name), h)
                 h = layers.batch_norm(getattr(self, 'bn' + name), h)
                 h = layers.leaky_relu(self._noise(h, rng))
         return h
 
+    def head(self, h):
+        """Logits from :meth:`features` (adds the minibatch-std map if on)."""
+        if self.minibatch_std:
+            from dcgan.stabilise import append_minibatch_std
+            h = append_minibatch_std(h)
+        return getattr(self, 'l%d' % (self.n_stages + 1))(h)
+
     def forward(self, x, rng=None):
-        return getattr(self, 'l%d' % (self.n_stages + 1))(self.features(x, rng))
+        return self.head(self.features(x, rng))

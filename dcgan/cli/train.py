@@ -105,9 +105,11 @@ def build(args, modules):
     if args.resolution is None:
         args.resolution = folder.resolution
     gen_kwargs = dict(n_hidden=args.n_hidden, resolution=folder.resolution, ch=args.ch,
-                      out_channels=folder.channels, n_stages=args.n_stages)
+                      out_channels=folder.channels, n_stages=args.n_stages,
+                      init_seed=args.seed)
     dis_kwargs = dict(resolution=folder.resolution, ch=args.ch, in_channels=folder.channels,
-                      n_stages=args.n_stages, noise_sigma=args.dis_noise)
+                      n_stages=args.n_stages, noise_sigma=args.dis_noise,
+                      init_seed=args.seed + 1)
     for module in modules:
         if hasattr(module, 'model_kwargs'):
             module.model_kwargs(args, gen_kwargs, dis_kwargs)

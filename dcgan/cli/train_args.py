@@ -2,6 +2,8 @@
 import argparse
 
 from dcgan.cli.devices import add_device_arguments
+from dcgan.cli.errors import ArgumentParser
+from dcgan.data import DatasetError, parse_background
 from dcgan.losses import LOSSES
 from dcgan.updater import UPDATE_ORDERS
 
@@ -21,7 +23,7 @@ def positive_float(text):
 
 
 def build_parser(option_modules=()):
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog='dcgan-train',
         description='Train a DCGAN on a folder of images (Chainer example compatible).')
     # The example's flags, same names and defaults.
@@ -110,6 +112,10 @@ def check_arguments(args, parser, option_modules=()):
         parser.error('--beta1_gen/--beta1_dis must be in [0, 1)')
     if args.weight_decay < 0:
         parser.error('--weight_decay must be 0 or positive')
+    try:
+        parse_background(args.background)
+    except DatasetError as e:
+        parser.error('--background: {}'.format(e))
     if args.dis_noise < 0:
         parser.error('--dis_noise must be 0 or positive')
     for module in option_modules:

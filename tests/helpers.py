@@ -1,0 +1,44 @@
+"""Small builders shared by the tests (tiny nets, a tiny updater)."""
+import chainer
+import numpy
+
+import dcgan  # noqa: F401  (applies the compat layer before chainer is used)
+from dcgan.data import ImageArrayDataset, to_float_batch
+from dcgan.iterators import make_iterator
+from dcgan.nets import Discriminator, Generator
+from dcgan.updater import DCGANUpdater
+
+
+def tiny_images(n=12, resolution=16, channels=3, seed=0):
+    rs = numpy.random.RandomState(seed)
+    return rs.randint(0, 256, (n, channels, resolution, resolution)).astype(numpy.uint8)
+
+
+def tiny_updater(resolution=16, channels=3, ch=16, batchsize=4, seed=0, n_images=12,
+                 gen_kwargs=None, dis_kwargs=None, **updater_kwargs):
+    numpy.random.seed(seed)  # weight initialisers draw from the global RNG
+    gen = Generator(n_hidden=8, resolution=resolution, ch=ch, out_channels=channels,
+                    **(gen_kwargs or {}))
+    dis = Discriminator(resolution=resolution, ch=ch, in_channels=channels,
+                        **(dis_kwargs or {}))
+    images = tiny_images(n_images, resolution, channels, seed)
+    iterator = make_iterator(ImageArrayDataset(images), batchsize, seed=seed)
+    optimizers = {}
+    for name, model in (('gen', gen), ('dis', dis)):
+        opt = chainer.optimizers.Adam(alpha=2e-4, beta1=0.5)
+        opt.setup(model)
+        opt.add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
+        optimizers[name] = opt
+    updater = DCGANUpdater(models=(gen, dis), iterator=iterator, optimizer=optimizers,
+                           device='@numpy', converter=to_float_batch, seed=seed,
+                           **updater_kwargs)
+    return updater
+
+
+def params(chain):
+    return {name: p.array.copy() for name, p in chain.namedparams()}
+
+
+def max_abs_diff(a, b):
+    assert a.keys() == b.keys()
+    return max(float(numpy.abs(a[k] - b[k]).max()) for k in a)

@@ -1,0 +1,138 @@
+"""The training command end to end, a few iterations on tiny nets."""
+import json
+import os
+
+import chainer
+import numpy
+import pytest
+from PIL import Image
+
+from dcgan.cli import train
+
+TINY = ['--ch', '16', '--n_hidden', '8', '--batchsize', '8', '--demo_images', '24',
+        '--display_interval', '2', '--no-progress-bar', '--preview_rows', '2',
+        '--preview_cols', '3']
+
+
+def run(tmp_path, *extra, out='out'):
+    return train.main(TINY + ['--out', str(tmp_path / out)] + list(extra))
+
+
+def npz(path):
+    with numpy.load(str(path)) as f:
+        return {k: f[k] for k in f.files}
+
+
+def test_few_iterations_write_every_output(tmp_path, capsys):
+    assert run(tmp_path, '--iteration', '5', '--snapshot_interval', '4') == 0
+    out = tmp_path / 'out'
+    for name in ('snapshot_iter_4.npz', 'snapshot_iter_5.npz', 'gen_iter_4.npz',
+                 'gen_iter_5.npz', 'dis_iter_5.npz', 'log', 'loss.png', 'config.json',
+                 'preview/image00000004.png', 'preview/image00000005.png'):
+        assert (out / name).is_file(), name
+    grid = Image.open(out / 'preview' / 'image00000005.png')
+    assert grid.size == (3 * 32, 2 * 32)
+    log = json.loads((out / 'log').read_text())
+    assert {'gen/loss', 'dis/loss', 'dis/real', 'dis/fake'} <= set(log[-1])
+    config = json.loads((out / 'config.json').read_text())
+    assert config['gen']['bottom_width'] == 4 and config['gen']['n_hidden'] == 8
+    printed = capsys.readouterr().out
+    assert 'bottom_width 4' in printed and 'Parameters: generator' in printed
+
+
+def test_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path, capsys):
+    # 24 images in batches of 8: 3 iterations an epoch, so resuming at 4 crosses epochs.
+    assert run(tmp_path, '--iteration', '7', '--snapshot_interval', '100', out='straight') == 0
+    assert run(tmp_path, '--iteration', '4', '--snapshot_interval', '100', out='split') == 0
+    assert run(tmp_path, '--iteration', '7', '--snapshot_interval', '100', out='split') == 0
+    assert 'Resuming from' in capsys.readouterr().out
+    for name in ('gen_iter_7.npz', 'dis_iter_7.npz'):
+        a, b = npz(tmp_path / 'straight' / name), npz(tmp_path / 'split' / name)
+        assert a.keys() == b.keys()
+        for k in a:
+            numpy.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_explicit_resume_and_a_mismatched_snapshot(tmp_path, capsys):
+    assert run(tmp_path, '--iteration', '2', out='a') == 0
+    snap = str(tmp_path / 'a' / 'snapshot_iter_2.npz')
+    assert run(tmp_path, '--iteration', '3', '--resume', snap, out='b') == 0
+    assert (tmp_path / 'b' / 'gen_iter_3.npz').is_file()
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        train.main(TINY[2:] + ['--ch', '32', '--n_hidden', '8', '--iteration', '3',
+                               '--resume', snap, '--out', str(tmp_path / 'c')])
+    err = capsys.readouterr().err
+    assert 'snapshot_iter_2.npz does not match this run' in err
+    assert 'Traceback' not in err
+
+
+def test_truncated_snapshot_is_named(tmp_path, capsys):
+    assert run(tmp_path, '--iteration', '2', out='a') == 0
+    snap = tmp_path / 'a' / 'snapshot_iter_2.npz'
+    data = snap.read_bytes()
+    bad = tmp_path / 'bad.npz'
+    bad.write_bytes(data[:len(data) // 2])
+    with pytest.raises(SystemExit):
+        run(tmp_path, '--iteration', '3', '--resume', str(bad), out='b')
+    assert 'bad.npz is not a readable snapshot' in capsys.readouterr().err
+
+
+def test_changed_architecture_in_the_same_folder_is_refused(tmp_path, capsys):
+    assert run(tmp_path, '--iteration', '2', out='a') == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        train.main(TINY[2:] + ['--ch', '32', '--n_hidden', '8', '--iteration', '3',
+                               '--out', str(tmp_path / 'a')])
+    err = capsys.readouterr().err
+    assert 'other gen settings' in err and '--no-auto-resume' in err
+    assert (tmp_path / 'a' / 'snapshot_iter_2.npz').is_file()
+
+
+def _folder(tmp_path, sizes, name='imgs'):
+    folder = tmp_path / name
+    folder.mkdir()
+    rs = numpy.random.RandomState(0)
+    for i, size in enumerate(sizes):
+        pixels = rs.randint(0, 256, (size, size, 4)).astype(numpy.uint8)
+        Image.fromarray(pixels, 'RGBA').save(folder / ('img%02d.png' % i))
+    return folder
+
+
+def test_trains_on_a_folder_of_rgba_cutouts(tmp_path):
+    folder = _folder(tmp_path, [24] * 5 + [40] * 5)
+    assert run(tmp_path, '--dataset', str(folder), '--resolution', '16', '--iteration', '2',
+               '--background', 'white', '--flip', '--channels', '1') == 0
+    config = json.loads((tmp_path / 'out' / 'config.json').read_text())
+    assert config['data'] == {'images': 10, 'skipped': 0, 'resolution': 16, 'channels': 1}
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--dataset', 'NOFOLDER'], 'NOFOLDER'),
+    (['--resolution', '30'], '--resolution'),
+    (['--batchsize', '100'], '--batchsize 100 is larger than the 24'),
+    (['--gpu', '0'], 'pip install'),
+    (['--background', 'mauve'], 'mauve'),
+])
+def test_bad_input_gets_one_sentence(tmp_path, capsys, args, message):
+    if args[:2] == ['--gpu', '0'] and chainer.backends.cuda.available:
+        pytest.skip('a GPU is present')
+    with pytest.raises(SystemExit):
+        run(tmp_path, '--iteration', '1', *args)
+    err = capsys.readouterr().err
+    assert message in err
+    assert 'Traceback' not in err and err.count('\n') <= 2
+
+
+def test_mixed_sizes_without_resolution_asks_for_it(tmp_path, capsys):
+    folder = _folder(tmp_path, [24, 40])
+    with pytest.raises(SystemExit):
+        run(tmp_path, '--dataset', str(folder), '--iteration', '1', '--batchsize', '2')
+    assert '--resolution' in capsys.readouterr().err
+
+
+def test_impossible_flag_values_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        run(tmp_path, '--batchsize', '0')
+    assert '--batchsize' in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / 'out')
