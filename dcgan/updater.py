@@ -16,11 +16,24 @@ share is thrown away), then the G loss backpropagated through the same
 graph. ``'detached'`` (default) computes the same weights without the wasted
 generator backward: the D loss stops at the generated images and the G step
 then pushes the gradient that reached them into the generator.
+
+Small-data stabilisers, all off by default (then every step is exactly the
+one described above, drawing nothing extra from the random stream):
+``augment`` (a DiffAugment policy such as 'color,translation,cutout', or a
+callable ``f(x, rng)``) transforms every batch D sees, real and generated;
+``instance_noise`` adds Gaussian noise of that sigma to D's input, decaying
+linearly to 0 over ``instance_noise_iterations``; ``label_smoothing`` makes
+the real target ``1 - s``; ``r1_gamma`` adds ``gamma / 2 * E||grad_x D(x)||^2``
+on the real images (reported as ``dis/r1``); ``feature_matching`` adds that
+weight times the squared distance between the mean last-hidden-layer
+features of D on real and generated batches to G's loss (``gen/fm``).
 """
 import chainer
 import chainer.functions as F
 from chainer.training.updaters import StandardUpdater
 
+from dcgan import stabilise
+from dcgan.augment import DiffAugment
 from dcgan.losses import get_losses
 from dcgan.rng import TrainingRandom
 
@@ -37,6 +50,20 @@ class DCGANUpdater(StandardUpdater):
         self.update_order = kwargs.pop('update_order', 'detached')
         self.flip = bool(kwargs.pop('flip', False))
         seed = kwargs.pop('seed', 0)
+        augment = kwargs.pop('augment', None)
+        self.instance_noise = float(kwargs.pop('instance_noise', 0.0))
+        self.instance_noise_iterations = int(kwargs.pop('instance_noise_iterations', 0))
+        self.label_smoothing = float(kwargs.pop('label_smoothing', 0.0))
+        self.r1_gamma = float(kwargs.pop('r1_gamma', 0.0))
+        self.feature_matching = float(kwargs.pop('feature_matching', 0.0))
+        if isinstance(augment, str) or isinstance(augment, (list, tuple)):
+            augment = DiffAugment(augment)
+        if isinstance(augment, DiffAugment) and not augment.policy:
+            augment = None
+        self.augment = augment
+        for name in ('instance_noise', 'label_smoothing', 'r1_gamma', 'feature_matching'):
+            if getattr(self, name) < 0:
+                raise ValueError('{} must be >= 0, got {}'.format(name, getattr(self, name)))
         if self.n_dis < 1:
             raise ValueError('n_dis must be at least 1, got {}'.format(self.n_dis))
         if self.dis_every < 1:
@@ -45,7 +72,7 @@ class DCGANUpdater(StandardUpdater):
             raise ValueError('update_order must be one of {}, got {!r}'.format(
                 ', '.join(UPDATE_ORDERS), self.update_order))
         self.loss_name = loss
-        self.dis_loss, self.gen_loss = get_losses(loss)
+        self.dis_loss, self.gen_loss = get_losses(loss, self.label_smoothing)
         self.rng = TrainingRandom(seed)
         super(DCGANUpdater, self).__init__(*args, **kwargs)
 
@@ -67,7 +94,57 @@ class DCGANUpdater(StandardUpdater):
 
     def dis_input(self, x):
         """What the discriminator sees of a real or generated batch."""
+        if self.augment is not None:
+            x = self.augment(x, self.rng)
+        if self.instance_noise:
+            sigma = stabilise.instance_noise_sigma(
+                self.instance_noise, self.iteration, self.instance_noise_iterations)
+            if sigma > 0:
+                xp = chainer.backend.get_array_module(x)
+                x = x + sigma * self.rng.normal(x.shape, xp)
         return x
+
+    @property
+    def _split_dis(self):
+        # Feature matching needs D's last hidden layer as well as its output.
+        return bool(self.feature_matching)
+
+    def _dis_forward(self, x):
+        """(logits, last hidden layer or None) of D on ``dis_input(x)``."""
+        d_in = self.dis_input(x)
+        if not self._split_dis:
+            return self.dis(d_in, rng=self.rng), None
+        h = self.dis.features(d_in, rng=self.rng)
+        return self.dis.head(h), h
+
+    def _dis_real(self, x_real):
+        """D on a real batch: (logits, features or None, R1 penalty or None)."""
+        if not self.r1_gamma:
+            y, h = self._dis_forward(x_real)
+            return y, h, None
+        # R1 is taken at what D sees (after augmentation and noise).
+        d_in = self.dis_input(x_real)
+        d_in = chainer.Variable(getattr(d_in, 'array', d_in))
+        if self._split_dis:
+            h = self.dis.features(d_in, rng=self.rng)
+            y = self.dis.head(h)
+        else:
+            h, y = None, self.dis(d_in, rng=self.rng)
+        return y, h, stabilise.r1_penalty(y, d_in)
+
+    def _with_r1(self, loss, r1):
+        if r1 is None:
+            return loss
+        chainer.report({'r1': r1}, self.dis)
+        return loss + (0.5 * self.r1_gamma) * r1
+
+    def _gen_loss(self, y_fake, h_real, h_fake):
+        loss = self.gen_loss(y_fake)
+        if self.feature_matching:
+            fm = stabilise.feature_matching_loss(h_real, h_fake)
+            chainer.report({'fm': fm}, self.gen)
+            loss = loss + self.feature_matching * fm
+        return loss
 
     def _report(self, loss_dis, y_real, y_fake):
         chainer.report({'loss': loss_dis,
@@ -79,16 +156,20 @@ class DCGANUpdater(StandardUpdater):
         x_real = self.real_batch()
         with chainer.no_backprop_mode():
             x_fake = self.gen(self.gen.make_hidden(len(x_real), self.rng)).array
-        y_real = self.dis(self.dis_input(x_real), rng=self.rng)
-        y_fake = self.dis(self.dis_input(x_fake), rng=self.rng)
-        loss = self.dis_loss(y_real, y_fake)
+        y_real, _, r1 = self._dis_real(x_real)
+        y_fake, _ = self._dis_forward(x_fake)
+        loss = self._with_r1(self.dis_loss(y_real, y_fake), r1)
         self.get_optimizer('dis').update(lambda: loss)
         self._report(loss, y_real, y_fake)
 
     def gen_only_step(self, batchsize):
+        h_real = None
+        if self.feature_matching:
+            with chainer.no_backprop_mode():
+                _, h_real = self._dis_forward(self.real_batch())
         x_fake = self.gen(self.gen.make_hidden(batchsize, self.rng))
-        y_fake = self.dis(self.dis_input(x_fake), rng=self.rng)
-        loss = self.gen_loss(y_fake)
+        y_fake, h_fake = self._dis_forward(x_fake)
+        loss = self._gen_loss(y_fake, h_real, h_fake)
         self.get_optimizer('gen').update(lambda: loss)
         chainer.report({'loss': loss}, self.gen)
 
@@ -96,19 +177,19 @@ class DCGANUpdater(StandardUpdater):
         """A D step and a G step sharing one generated batch."""
         x_real = self.real_batch()
         z = self.gen.make_hidden(len(x_real), self.rng)
-        y_real = self.dis(self.dis_input(x_real), rng=self.rng)
+        y_real, h_real, r1 = self._dis_real(x_real)
         x_fake = self.gen(z)
         if self.update_order == 'example':
             d_in = x_fake
         else:
             # A leaf holding the same images: the D loss stops here.
             d_in = chainer.Variable(x_fake.array)
-        y_fake = self.dis(self.dis_input(d_in), rng=self.rng)
-        loss_dis = self.dis_loss(y_real, y_fake)
+        y_fake, h_fake = self._dis_forward(d_in)
+        loss_dis = self._with_r1(self.dis_loss(y_real, y_fake), r1)
         self.get_optimizer('dis').update(lambda: loss_dis)
         self._report(loss_dis, y_real, y_fake)
 
-        loss_gen = self.gen_loss(y_fake)
+        loss_gen = self._gen_loss(y_fake, h_real, h_fake)
         gen_opt = self.get_optimizer('gen')
         if self.update_order == 'example':
             gen_opt.update(lambda: loss_gen)
