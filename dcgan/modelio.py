@@ -138,7 +138,9 @@ def find_generator_prefix(names, path='file', prefix=None):
     if len(found) == 1:
         return found[0]
     if not found:
-        sample = ', '.join(sorted(names)[:4]) or 'no arrays at all'
+        # Weight names say most about what a file is.
+        weights = sorted(names, key=lambda n: (not n.endswith('/W'), n))
+        sample = ', '.join(weights[:4]) or 'no arrays at all'
         raise ModelFileError(
             '{}: holds no generator: expected arrays {} (at the top level, or '
             'under {} in a trainer snapshot), found {} arrays such as {}'.format(
@@ -299,8 +301,10 @@ def _copy_arrays(gen, npz, prefix, path, source):
     reader = _CheckedReader(npz, prefix)
     gen.serialize(reader)
     if reader.problems:
-        shown = '; '.join(reader.problems[:3])
-        more = len(reader.problems) - 3
+        # Weights first, in layer order: they show the architecture best.
+        problems = sorted(reader.problems, key=lambda p: ('/W ' not in p, p))
+        shown = '; '.join(problems[:3])
+        more = len(problems) - 3
         if more > 0:
             shown += ' and {} more'.format(more)
         raise ModelFileError(
