@@ -300,6 +300,12 @@ def _member_shape(npz, name):
 def _copy_arrays(gen, npz, prefix, path, source):
     reader = _CheckedReader(npz, prefix)
     gen.serialize(reader)
+    # Arrays the generator never asked for mean a different network (or a
+    # link hook such as spectral norm) that would silently draw wrong images.
+    extra = sorted(n for n in npz.files if n.startswith(prefix) and n not in reader.used)
+    if extra:
+        reader.problems.append('{} array(s) it has no place for ({})'.format(
+            len(extra), ', '.join(extra[:3])))
     if reader.problems:
         # Weights first, in layer order: they show the architecture best.
         problems = sorted(reader.problems, key=lambda p: ('/W ' not in p, p))
@@ -322,16 +328,18 @@ class _CheckedReader(object):
     """A Chainer deserializer that copies arrays only after checking their
     shapes, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, npz, prefix, problems=None):
+    def __init__(self, npz, prefix, problems=None, used=None):
         self.npz = npz
         self.prefix = prefix
         self.problems = [] if problems is None else problems
+        self.used = set() if used is None else used
 
     def __getitem__(self, key):
-        return _CheckedReader(self.npz, self.prefix + key + '/', self.problems)
+        return _CheckedReader(self.npz, self.prefix + key + '/', self.problems, self.used)
 
     def __call__(self, key, value):
         name = self.prefix + key
+        self.used.add(name)
         if name not in self.npz.files:
             if key not in _OPTIONAL:
                 self.problems.append('{} is missing'.format(name))

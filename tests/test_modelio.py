@@ -216,3 +216,14 @@ def test_save_config_is_json_and_atomic(tmp_path):
     assert json.load(open(path))['gen'] == gen.config()
     assert modelio.read_config(path) == gen.config()
     assert [n for n in os.listdir(str(tmp_path / 'sub'))] == ['config.json']
+
+
+def test_arrays_the_generator_has_no_place_for_are_refused(tmp_path):
+    gen = small_generator(ch=16, resolution=16)
+    arrays = {}
+    chainer.serializers.DictionarySerializer(arrays).save(gen)
+    arrays['dc1/W_u'] = numpy.ones((1, 8), numpy.float32)  # e.g. a spectral-norm hook's
+    path = str(tmp_path / 'hooked.npz')
+    numpy.savez(path, **arrays)
+    with pytest.raises(modelio.ModelFileError, match=r'1 array\(s\) it has no place for \(dc1/W_u\)'):
+        modelio.load_generator(path)
