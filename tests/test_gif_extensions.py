@@ -191,3 +191,17 @@ def test_training_command_writes_both_gifs(tmp_path):
     for name in ('walk/walk_iter_2.gif', 'walk/walk_iter_3.gif', 'walk.gif', 'progress.gif'):
         assert (out / name).is_file(), name
     assert gif_frames(str(out / 'walk.gif'))[0].shape == (128, 128, 3)
+
+
+def test_walk_extension_does_not_render_after_an_interrupted_run(tmp_path):
+    trainer = tiny_trainer(tmp_path, iterations=5)
+    trainer.extend(walk_gif.LatentWalkGif(trainer.updater.gen, n_keypoints=2,
+                                          frames_per_segment=1), trigger=(2, 'iteration'))
+
+    @training.make_extension(trigger=(3, 'iteration'))
+    def crash(t):
+        raise RuntimeError('stop here')
+    trainer.extend(crash)
+    with pytest.raises(RuntimeError, match='stop here'):
+        trainer.run(show_loop_exception_msg=False)
+    assert sorted(os.listdir(str(tmp_path / 'walk'))) == ['walk_iter_2.gif']

@@ -64,7 +64,7 @@ class LatentWalkGif(training.Extension):
     keypoints come from ``seed`` alone (its own RNG), so every GIF of a run,
     and of a resumed run, walks the same path. ``grid=(rows, cols)`` shows
     that many independent walks side by side. With ``at_end`` the final
-    weights get a walk too when training stops between triggers.
+    weights get a walk too when training ends between triggers.
 
     Nothing about training changes: the generator runs in test mode without
     backprop, and no training RNG is touched.
@@ -129,8 +129,21 @@ class LatentWalkGif(training.Extension):
         self.last_path = path
 
     def finalize(self):
+        # Only when training reached its end: after an error or Ctrl-C the
+        # user wants control back, not another render.
         trainer = self._trainer
-        if (self.at_end and trainer is not None
-                and trainer.updater.iteration != self.last_iteration
-                and trainer.updater.iteration > 0):
+        if (self.at_end and trainer is not None and training_finished(trainer)
+                and trainer.updater.iteration != self.last_iteration):
             self(trainer)
+
+
+def training_finished(trainer):
+    """Whether the trainer's stop trigger's length has been reached."""
+    length = getattr(trainer.stop_trigger, 'get_training_length', None)
+    if length is None:
+        return False
+    limit, unit = length()
+    updater = trainer.updater
+    if unit == 'iteration':
+        return updater.iteration >= limit
+    return updater.epoch_detail >= limit
