@@ -225,5 +225,6 @@ def test_arrays_the_generator_has_no_place_for_are_refused(tmp_path):
     arrays['dc1/W_u'] = numpy.ones((1, 8), numpy.float32)  # e.g. a spectral-norm hook's
     path = str(tmp_path / 'hooked.npz')
     numpy.savez(path, **arrays)
-    with pytest.raises(modelio.ModelFileError, match=r'1 array\(s\) it has no place for \(dc1/W_u\)'):
+    expected = r'1 array\(s\) it has no place for \(dc1/W_u\)'
+    with pytest.raises(modelio.ModelFileError, match=expected):
         modelio.load_generator(path)

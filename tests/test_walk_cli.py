@@ -64,7 +64,8 @@ def test_given_keypoints_reproduce_the_walk(gen_file, tmp_path):
     gen, path = gen_file
     first, again = tmp_path / 'a', tmp_path / 'b'
     walk.main(['--gen', path, '--seed', '3', '-k', '2', '-f', '3', '--save-z',
-               str(tmp_path / 'z.npy'), '--frames-dir', str(first), '--out', str(tmp_path / 'a.gif')])
+               str(tmp_path / 'z.npy'), '--frames-dir', str(first),
+               '--out', str(tmp_path / 'a.gif')])
     z = numpy.load(str(tmp_path / 'z.npy'))
     numpy.save(str(tmp_path / 'z4.npy'), z[:, :, None, None])  # (K, n_hidden, 1, 1) works too
     walk.main(['--gen', path, '--z', str(tmp_path / 'z4.npy'), '-f', '3',

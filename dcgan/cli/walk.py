@@ -31,7 +31,8 @@ def grid_shape(text):
     except ValueError:
         raise argparse.ArgumentTypeError('give rows x columns such as 3x3, got {!r}'.format(text))
     if rows < 1 or cols < 1:
-        raise argparse.ArgumentTypeError('rows and columns must be positive, got {!r}'.format(text))
+        raise argparse.ArgumentTypeError(
+            'rows and columns must be positive, got {!r}'.format(text))
     return rows, cols
 
 
@@ -58,56 +59,59 @@ def build_parser():
         prog='dcgan-walk',
         description='Make a latent-walk GIF (or a grid of walks, or a traversal of single '
                     'latent dimensions) from a generator file or trainer snapshot.')
-    parser.add_argument('--gen', required=True,
+    parser.add_argument('--gen', required=True, metavar='FILE',
                         help='gen_iter_N.npz (this project or Chainer\'s example) or '
                              'snapshot_iter_N.npz')
-    parser.add_argument('--out', '-o', default=None,
+    parser.add_argument('--out', '-o', default=None, metavar='FILE',
                         help='output file (default: walk.gif, or traverse.png with '
                              '--traverse, beside --gen)')
     g = parser.add_argument_group('model')
-    g.add_argument('--config', default=None,
+    g.add_argument('--config', default=None, metavar='FILE',
                    help='config.json of the training run (default: the one beside --gen, '
                         'else the architecture is worked out from the arrays)')
     g.add_argument('--ignore-config', action='store_true',
                    help='work the architecture out from the arrays even if config.json exists')
-    g.add_argument('--prefix', default=None,
+    g.add_argument('--prefix', default=None, metavar='PATH',
                    help='where the generator is inside the file when it holds several '
                         '(e.g. updater/model:gen/)')
     add_device_arguments(parser)
 
     g = parser.add_argument_group('walk')
-    g.add_argument('--seed', type=int, default=0, help='seed of the keypoints')
+    g.add_argument('--seed', type=int, default=0, help='seed of the keypoints (default 0)')
     g.add_argument('--keypoints', '-k', type=positive_int, default=5,
-                   help='keypoints per walk')
+                   metavar='K', help='keypoints per walk (default 5)')
     g.add_argument('--frames', '-f', type=positive_int, default=16,
-                   help='frames from one keypoint to the next')
+                   metavar='N', help='frames from one keypoint to the next (default 16)')
     g.add_argument('--interp', choices=latent.INTERPOLATIONS, default='slerp',
                    help='spherical or straight-line interpolation')
     g.add_argument('--open', action='store_true',
                    help='stop at the last keypoint instead of walking back to the first')
-    g.add_argument('--grid', type=grid_shape, default=(1, 1),
+    g.add_argument('--grid', type=grid_shape, default=(1, 1), metavar='RxC',
                    help='ROWSxCOLS independent walks in one GIF, e.g. 3x3')
-    g.add_argument('--z', default=None,
+    g.add_argument('--z', default=None, metavar='FILE.npy',
                    help='.npy of keypoints to walk through: (K, n_hidden), (K, n_hidden, 1, 1) '
                         'or (walks, K, n_hidden); overrides --seed/--keypoints')
-    g.add_argument('--save-z', default=None, help='write the keypoints used to this .npy')
-    g.add_argument('--traverse', type=dimension_list, default=None,
+    g.add_argument('--save-z', default=None, metavar='FILE.npy',
+                   help='write the keypoints used to this .npy')
+    g.add_argument('--traverse', type=dimension_list, default=None, metavar='DIMS',
                    help='instead of a walk: a grid with one row per latent dimension '
                         '(e.g. 0-7 or 0,3,5) swept from -1 to 1 around the first keypoint')
     g.add_argument('--values', type=positive_int, default=9,
-                   help='columns (values from -1 to 1) of --traverse')
+                   metavar='N', help='columns (values from -1 to 1) of --traverse (default 9)')
 
     g = parser.add_argument_group('output')
     g.add_argument('--batch', '-b', type=positive_int, default=64,
-                   help='images generated per generator call')
-    g.add_argument('--scale', type=positive_int, default=None,
+                   metavar='B', help='images generated per generator call (default 64)')
+    g.add_argument('--scale', type=positive_int, default=None, metavar='S',
                    help='nearest-neighbour upscaling (default: enough for 128 px)')
-    g.add_argument('--gap', type=int, default=2, help='pixels between grid cells')
+    g.add_argument('--gap', type=int, default=2, metavar='PX',
+                   help='pixels between grid cells (default 2)')
     g.add_argument('--duration', type=positive_int, default=80,
-                   help='milliseconds per frame')
-    g.add_argument('--loop', type=int, default=0,
+                   metavar='MS', help='milliseconds per frame (default 80)')
+    g.add_argument('--loop', type=int, default=0, metavar='N',
                    help='times the GIF repeats (0: forever)')
-    g.add_argument('--frames-dir', default=None, help='also write every frame as PNG here')
+    g.add_argument('--frames-dir', default=None, metavar='DIR',
+                   help='also write every frame as PNG here')
     return parser
 
 
@@ -138,7 +142,8 @@ def load_keypoints(args, n_walks, n_hidden):
     try:
         z = numpy.load(args.z, allow_pickle=False)
     except (OSError, ValueError) as e:
-        raise UsageError('--z {}: cannot be read as a .npy array of numbers ({})'.format(args.z, e))
+        raise UsageError('--z {}: cannot be read as a .npy array of numbers ({})'.format(
+            args.z, e))
     if not isinstance(z, numpy.ndarray):
         raise UsageError('--z {}: holds several arrays; give a .npy with one array'.format(args.z))
     try:
