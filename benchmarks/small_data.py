@@ -1,0 +1,212 @@
+"""Does --small-data help on ~250 images? Example configuration vs preset.
+
+Trains the Chainer example's configuration (Adam 2e-4/0.5, weight decay
+1e-4, batch 50, D noise 0.2, nonsaturating loss) and the same plus the
+``--small-data`` preset of dcgan/cli/stabiliser_options.py, for the same
+number of iterations over several seeds, on 250 built-in demo images at
+32 px, and prints the SWD (x1e3, lower is better) of each run's sample
+generator (the EMA copy when the preset turns EMA on) against the training
+images, with mean and spread, and the wall time per iteration.
+
+Width: both configurations use ``--ch`` (default 64), not the example's 512,
+which is far too slow for a 2-core CPU. BLAS runs single-threaded (set
+before NumPy is imported) so timings of the two configurations, run
+interleaved seed by seed, see the same conditions.
+
+    python benchmarks/small_data.py                 # the README numbers
+    python benchmarks/small_data.py --iterations 100 --seeds 0   # a quick look
+    python benchmarks/small_data.py --variant "ema=--ema 0.999" --variant "aug=--augment color,translation,cutout"
+"""
+import os
+
+for _name in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ.setdefault(_name, '1')
+
+import argparse  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import types  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+import dcgan  # noqa: E402,F401
+import chainer  # noqa: E402
+import numpy  # noqa: E402
+from chainer import training  # noqa: E402
+
+from dcgan import imaging  # noqa: E402
+from dcgan.cli import stabiliser_options as options  # noqa: E402
+from dcgan.data import ImageArrayDataset, to_float_batch  # noqa: E402
+from dcgan.demo_data import make_demo_images  # noqa: E402
+from dcgan.extensions.swd_report import generate_images  # noqa: E402
+from dcgan.iterators import make_iterator  # noqa: E402
+from dcgan.nets import Discriminator, Generator  # noqa: E402
+from dcgan.swd import SWDReference  # noqa: E402
+from dcgan.updater import DCGANUpdater  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
+SWD_IMAGES = 256
+SWD_SEED = 0
+
+
+def stabiliser_args(flags, iterations, seed):
+    """Parse stabiliser flags exactly as dcgan-train does."""
+    parser = argparse.ArgumentParser()
+    options.add_arguments(parser)
+    args = parser.parse_args(flags)
+    args.iteration, args.seed, args.loss = iterations, seed, 'nonsaturating'
+    options.check_arguments(args, parser)
+    # Quality is measured here, at the end; no in-training checks.
+    args.swd_interval = args.nearest_interval = 0
+    return args
+
+
+def make_optimizer(model):
+    opt = chainer.optimizers.Adam(alpha=2e-4, beta1=0.5)
+    opt.setup(model)
+    opt.add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
+    return opt
+
+
+class EvalAt(training.Extension):
+    """SWD of the sample generator at chosen iterations (time excluded)."""
+    priority = training.PRIORITY_READER
+
+    def __init__(self, ctx, reference, at):
+        self.ctx, self.reference, self.at = ctx, reference, set(at)
+        self.curve, self.seconds = [], 0.0
+
+    def __call__(self, trainer):
+        it = trainer.updater.iteration
+        if it in self.at:
+            t = time.time()
+            fake = generate_images(self.ctx.sample_gen, SWD_IMAGES, seed=SWD_SEED)
+            self.curve.append((it, self.reference.distance(fake)))
+            self.seconds += time.time() - t
+
+
+def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_points):
+    args = stabiliser_args(flags, iterations, seed)
+    res = images.shape[2]
+    gen_kwargs = dict(n_hidden=100, resolution=res, ch=ch, out_channels=images.shape[1],
+                      init_seed=seed)
+    dis_kwargs = dict(resolution=res, ch=ch, in_channels=images.shape[1], noise_sigma=0.2,
+                      init_seed=seed + 1000)
+    options.model_kwargs(args, gen_kwargs, dis_kwargs)
+    gen, dis = Generator(**gen_kwargs), Discriminator(**dis_kwargs)
+    device = chainer.get_device('@numpy')
+    kwargs = dict(models=(gen, dis), iterator=make_iterator(ImageArrayDataset(images),
+                                                            batchsize, seed=seed),
+                  optimizer={'gen': make_optimizer(gen), 'dis': make_optimizer(dis)},
+                  device=device, converter=to_float_batch, seed=seed)
+    options.updater_kwargs(args, kwargs)
+    updater = DCGANUpdater(**kwargs)
+    with tempfile.TemporaryDirectory() as out:
+        trainer = training.Trainer(updater, (iterations, 'iteration'), out=out)
+        ctx = types.SimpleNamespace(
+            gen=gen, dis=dis, updater=updater, device=device, out=out, images=images,
+            resolution=res, channels=images.shape[1], seed=seed, sample_gen=gen,
+            extra_report_keys=[], snapshot_trigger=(10 ** 9, 'iteration'),
+            display_trigger=(10 ** 9, 'iteration'))
+        options.extend_trainer(trainer, args, ctx)
+        at = [round(iterations * (k + 1) / eval_points) for k in range(eval_points)]
+        evaluator = EvalAt(ctx, reference, at)
+        trainer.extend(evaluator, trigger=(1, 'iteration'))
+        start = time.time()
+        trainer.run()
+        train_seconds = time.time() - start - evaluator.seconds
+    samples = generate_images(ctx.sample_gen, 64, seed=123)
+    return dict(swd=evaluator.curve[-1][1], curve=evaluator.curve,
+                sec_per_iter=train_seconds / iterations, samples=samples)
+
+
+def grid(samples, rows=8):
+    return imaging.tile(samples[:rows * rows], rows, rows, gap=1, gap_value=255)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--iterations', type=int, default=500)
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--ch', type=int, default=64)
+    p.add_argument('--batchsize', type=int, default=50)
+    p.add_argument('--n-images', type=int, default=250)
+    p.add_argument('--resolution', type=int, default=32)
+    p.add_argument('--eval-points', type=int, default=1,
+                   help='SWD evaluations per run (the last, at --iterations, is reported)')
+    p.add_argument('--variant', action='append', default=None, metavar='NAME=FLAGS',
+                   help='a configuration to train: name=stabiliser flags '
+                        '(default: example= and small-data=--small-data)')
+    p.add_argument('--picture', default=os.path.join(RESULTS, 'small_data_samples.png'))
+    a = p.parse_args(argv)
+    variants = a.variant or ['example=', 'small-data=--small-data']
+    variants = [(v.split('=', 1)[0], shlex.split(v.split('=', 1)[1])) for v in variants]
+
+    images = make_demo_images(a.n_images, a.resolution, 3, seed=0)
+    reference = SWDReference(images, n_images=SWD_IMAGES, seed=SWD_SEED)
+    print('dataset: {} demo images at {} px; ch={} (example: 512) batch {}; {} iterations; '
+          'seeds {}'.format(a.n_images, a.resolution, a.ch, a.batchsize, a.iterations, a.seeds))
+    print('preset --small-data = {}'.format(options.describe_preset()))
+    print('SWD x1e3 on {} samples (lower is better); load average at start {:.2f}'.format(
+        SWD_IMAGES, os.getloadavg()[0]))
+    sys.stdout.flush()
+
+    results = {name: [] for name, _ in variants}
+    for seed in a.seeds:
+        for name, flags in variants:
+            r = train_one(images, flags, seed, a.iterations, a.ch, a.batchsize, reference,
+                          a.eval_points)
+            results[name].append(r)
+            curve = ' '.join('{}:{:.1f}'.format(i, s) for i, s in r['curve'])
+            print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {})  load {:.2f}'.format(
+                name, seed, r['swd'], r['sec_per_iter'], curve, os.getloadavg()[0]))
+            sys.stdout.flush()
+
+    # How noisy is the number itself? Independent real images score the
+    # floor a perfect generator would get; re-seeding the patch positions
+    # shows the metric's own spread for one fixed set of samples.
+    other = make_demo_images(SWD_IMAGES, a.resolution, 3, seed=1)
+    floor = reference.distance(other)
+    first = results[variants[0][0]][0]['samples']
+    fixed = generate_images_spread(first, images)
+    print('SWD of {} fresh demo images (what a perfect generator would score): {:.1f}'.format(
+        SWD_IMAGES, floor))
+    print('SWD of one fixed sample set over 5 patch/direction seeds: mean {:.1f}, std {:.1f}'
+          .format(numpy.mean(fixed), numpy.std(fixed)))
+    print()
+    print('| configuration | SWD x1e3 (mean +- std over {} seeds) | s / iteration |'.format(
+        len(a.seeds)))
+    print('|---|---|---|')
+    for name, _ in variants:
+        swds = numpy.array([r['swd'] for r in results[name]])
+        secs = numpy.array([r['sec_per_iter'] for r in results[name]])
+        print('| {} | {:.1f} +- {:.1f} | {:.3f} |'.format(name, swds.mean(), swds.std(ddof=1) if len(swds) > 1 else 0.0, secs.mean()))
+    names = [name for name, _ in variants]
+    if len(names) >= 2:
+        a_s = numpy.array([r['swd'] for r in results[names[0]]])
+        b_s = numpy.array([r['swd'] for r in results[names[-1]]])
+        spread = max(a_s.std(ddof=1), b_s.std(ddof=1)) if len(a_s) > 1 else 0.0
+        gap = a_s.mean() - b_s.mean()
+        print('{} - {}: {:.1f} (larger spread {:.1f}); {}'.format(
+            names[0], names[-1], gap, spread,
+            'ACCEPTED: lower by more than the spread' if gap > spread else
+            'NOT ACCEPTED: not lower by more than the spread'))
+        secs = [numpy.mean([r['sec_per_iter'] for r in results[n]]) for n in (names[0], names[-1])]
+        print('time per iteration {} / {}: {:.2f}'.format(names[-1], names[0], secs[1] / secs[0]))
+    # Side by side: training images | each configuration (seed of the first run).
+    panels = [grid(images[:64])] + [grid(results[n][0]['samples']) for n in names]
+    gap = numpy.full((panels[0].shape[0], 8, 3), 255, numpy.uint8)
+    picture = numpy.concatenate(sum([[pnl, gap] for pnl in panels], [])[:-1], axis=1)
+    imaging.save_png(a.picture, imaging.upscale(picture, 2))
+    print('picture: {} (training images | {})'.format(a.picture, ' | '.join(names)))
+
+
+def generate_images_spread(samples, images):
+    return [SWDReference(images, n_images=SWD_IMAGES, seed=s).distance(samples)
+            for s in range(1, 6)]
+
+
+if __name__ == '__main__':
+    main()

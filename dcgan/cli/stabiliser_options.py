@@ -1,0 +1,191 @@
+"""Training CLI options for small datasets (50-300 images).
+
+An option module of dcgan-train (see dcgan/cli/train.py): it adds the
+stabiliser flags, the ``--small-data`` preset, the NaN guard, the SWD
+quality number and the memorisation check. Every stabiliser is off by
+default, so without these flags training is the Chainer example's.
+"""
+from dcgan.augment import AugmentError, parse_policy
+
+# What --small-data turns on. Chosen by benchmarks/small_data.py (see its
+# output in the README): flags given explicitly still win.
+SMALL_DATA_PRESET = {
+    'augment': 'color,translation,cutout',
+    'ema': 0.999,
+}
+
+# Value of each stabiliser flag when neither the user nor a preset sets it.
+OFF = {
+    'augment': '',
+    'ema': 0.0,
+    'spectral_norm': False,
+    'minibatch_std': False,
+    'r1_gamma': 0.0,
+    'label_smoothing': 0.0,
+    'instance_noise': 0.0,
+    'instance_noise_iterations': 0,
+    'feature_matching': 0.0,
+}
+
+
+def add_arguments(parser):
+    g = parser.add_argument_group(
+        'small-data stabilisers (all off unless given; --small-data sets a tested mix)')
+    g.add_argument('--small-data', action='store_true',
+                   help='preset for 50-300 images: {}'.format(describe_preset()))
+    g.add_argument('--augment', default=None, metavar='POLICY',
+                   help='DiffAugment policy applied to real and generated images D sees: '
+                        'comma-separated color,translation,cutout, or none')
+    g.add_argument('--ema', type=float, default=None, metavar='DECAY',
+                   help='keep an EMA of G with this decay (e.g. 0.999) for previews, '
+                        'GIFs and gen_ema_iter_N.npz; 0 = off')
+    g.add_argument('--spectral-norm', dest='spectral_norm', action='store_const',
+                   const=True, default=None, help='spectral normalisation of D\'s weights')
+    g.add_argument('--minibatch-std', dest='minibatch_std', action='store_const',
+                   const=True, default=None,
+                   help='append the batch standard deviation as a feature before D\'s last layer')
+    g.add_argument('--r1-gamma', dest='r1_gamma', type=float, default=None, metavar='GAMMA',
+                   help='R1 gradient penalty weight on real images (e.g. 1.0); 0 = off')
+    g.add_argument('--label-smoothing', dest='label_smoothing', type=float, default=None,
+                   metavar='S', help='one-sided label smoothing: real target 1-S (e.g. 0.1)')
+    g.add_argument('--instance-noise', dest='instance_noise', type=float, default=None,
+                   metavar='SIGMA', help='Gaussian noise on D\'s input, decaying to 0')
+    g.add_argument('--instance-noise-iterations', dest='instance_noise_iterations', type=int,
+                   default=None, metavar='N',
+                   help='iterations over which --instance-noise decays to 0 '
+                        '(default: the whole run if --iteration is given, else constant)')
+    g.add_argument('--feature-matching', dest='feature_matching', type=float, default=None,
+                   metavar='W', help='add W x feature-matching loss to G\'s loss')
+    g.add_argument('--no-nan-guard', dest='nan_guard', action='store_false',
+                   help='keep training when a loss or weight becomes NaN/inf '
+                        '(default: stop with a message, keeping earlier snapshots)')
+    g = parser.add_argument_group('quality and memorisation checks')
+    g.add_argument('--swd-interval', dest='swd_interval', type=int, default=None, metavar='N',
+                   help='report swd (sliced Wasserstein distance to the training images, '
+                        'x1e3, lower is better) every N iterations; default: at every '
+                        'snapshot; 0 = off')
+    g.add_argument('--swd-samples', dest='swd_samples', type=int, default=256, metavar='N',
+                   help='generated images (and patch count) per SWD evaluation')
+    g.add_argument('--nearest-interval', dest='nearest_interval', type=int, default=None,
+                   metavar='N', help='write nearest/nearest_iter_N.png (samples beside their '
+                                     'nearest training images) every N iterations; default: at '
+                                     'every snapshot; 0 = off')
+
+
+def describe_preset():
+    return ', '.join('--{} {}'.format(k.replace('_', '-'), v) if v is not True
+                     else '--' + k.replace('_', '-')
+                     for k, v in sorted(SMALL_DATA_PRESET.items()))
+
+
+def apply_defaults(args):
+    """Fill unset stabiliser fields from the preset (if --small-data) or OFF."""
+    for name, off in OFF.items():
+        if getattr(args, name, None) is None:
+            value = off
+            if getattr(args, 'small_data', False) and name in SMALL_DATA_PRESET:
+                value = SMALL_DATA_PRESET[name]
+            setattr(args, name, value)
+
+
+def check_arguments(args, parser):
+    apply_defaults(args)
+    try:
+        args.augment = ','.join(parse_policy(args.augment))
+    except AugmentError as e:
+        parser.error('--augment: {}'.format(e))
+    if not 0.0 <= args.ema < 1.0:
+        parser.error('--ema {}: use a decay in [0, 1), e.g. 0.999 (0 turns it off)'.format(args.ema))
+    for name, flag in (('r1_gamma', '--r1-gamma'), ('instance_noise', '--instance-noise'),
+                       ('feature_matching', '--feature-matching'),
+                       ('instance_noise_iterations', '--instance-noise-iterations')):
+        if getattr(args, name) < 0:
+            parser.error('{} {}: use 0 (off) or a positive value'.format(flag, getattr(args, name)))
+    if not 0.0 <= args.label_smoothing < 1.0:
+        parser.error('--label-smoothing {}: use a value in [0, 1), e.g. 0.1'
+                     .format(args.label_smoothing))
+    if args.label_smoothing and getattr(args, 'loss', 'nonsaturating') == 'hinge':
+        parser.error('--label-smoothing works with --loss nonsaturating or lsgan, not hinge')
+    for name in ('swd_interval', 'nearest_interval'):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            parser.error('--{} {}: use 0 (off) or a number of iterations'.format(
+                name.replace('_', '-'), value))
+    if args.swd_samples < 1:
+        parser.error('--swd-samples {}: use a positive number, e.g. 256'.format(args.swd_samples))
+
+
+def model_kwargs(args, gen_kwargs, dis_kwargs):
+    if args.spectral_norm:
+        dis_kwargs['spectral_norm'] = True
+    if args.minibatch_std:
+        dis_kwargs['minibatch_std'] = True
+
+
+def updater_kwargs(args, kwargs):
+    if args.augment:
+        kwargs['augment'] = args.augment
+    if args.r1_gamma:
+        kwargs['r1_gamma'] = args.r1_gamma
+    if args.label_smoothing:
+        kwargs['label_smoothing'] = args.label_smoothing
+    if args.feature_matching:
+        kwargs['feature_matching'] = args.feature_matching
+    if args.instance_noise:
+        kwargs['instance_noise'] = args.instance_noise
+        iterations = args.instance_noise_iterations or getattr(args, 'iteration', None) or 0
+        kwargs['instance_noise_iterations'] = iterations
+
+
+def _trigger(value, ctx):
+    if value is None:
+        return ctx.snapshot_trigger
+    if value == 0:
+        return None
+    return (value, 'iteration')
+
+
+def extend_trainer(trainer, args, ctx):
+    from dcgan.extensions.ema import GeneratorEMA, snapshot_ema
+    from dcgan.extensions.metric_plot import MetricPlot
+    from dcgan.extensions.nan_guard import NaNGuard
+    from dcgan.extensions.nearest_grid import NearestGrid
+    from dcgan.extensions.swd_report import SWDReport
+
+    if args.nan_guard:
+        trainer.extend(NaNGuard({'gen': ctx.gen, 'dis': ctx.dis}))
+        _report_divergence_as_usage_error(trainer)
+    if args.ema:
+        ema = GeneratorEMA(ctx.gen, decay=args.ema)
+        trainer.extend(ema)
+        trainer.extend(snapshot_ema(ema), trigger=ctx.snapshot_trigger,
+                       name='snapshot_gen_ema')
+        ctx.sample_gen = ema.ema
+        if args.nan_guard:
+            trainer.get_extension('nan_guard').models['gen_ema'] = ema.ema
+    trigger = _trigger(args.swd_interval, ctx)
+    if trigger is not None:
+        trainer.extend(SWDReport(ctx.sample_gen, ctx.images, n_images=args.swd_samples,
+                                 seed=0), trigger=trigger)
+        ctx.extra_report_keys = list(getattr(ctx, 'extra_report_keys', [])) + ['swd']
+        trainer.extend(MetricPlot(['swd'], 'swd.png'), trigger=ctx.display_trigger,
+                       name='swd_plot')
+    trigger = _trigger(args.nearest_interval, ctx)
+    if trigger is not None:
+        trainer.extend(NearestGrid(ctx.sample_gen, ctx.images, seed=args.seed,
+                                   folder='nearest'), trigger=trigger)
+
+
+def _report_divergence_as_usage_error(trainer):
+    """Make a diverged run end with the guard's one sentence, not a traceback:
+    dcgan-train prints UsageError messages as one line."""
+    from dcgan.cli.errors import UsageError
+    from dcgan.extensions.nan_guard import TrainingDiverged
+    run = trainer.run
+
+    def run_with_guard(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except TrainingDiverged as e:
+            raise UsageError(str(e)) from None
+    trainer.run = run_with_guard

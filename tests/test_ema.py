@@ -1,0 +1,107 @@
+"""GeneratorEMA: the running average by hand, BN stats, resume, CLI wiring."""
+import argparse
+import os
+import types
+
+import chainer
+import numpy
+from chainer import training
+
+from dcgan.extensions.ema import GeneratorEMA, ema_decay
+from tests.helpers import tiny_updater
+
+
+def _perturb(gen, rs):
+    for _, p in gen.namedparams():
+        p.array[...] += rs.standard_normal(p.shape).astype(numpy.float32)
+    for _, link in gen.namedlinks():
+        if hasattr(link, 'avg_mean'):
+            link.avg_mean[...] += rs.standard_normal(link.avg_mean.shape).astype(numpy.float32)
+            link.N += 1
+
+
+def test_ema_equals_running_average_by_hand():
+    gen = tiny_updater().gen
+    ext = GeneratorEMA(gen, decay=0.8)
+    expected = {n: p.array.astype(numpy.float64) for n, p in gen.namedparams()}
+    expected_bn = gen.bn1.avg_mean.astype(numpy.float64)
+    rs = numpy.random.RandomState(0)
+    for n in range(5):
+        _perturb(gen, rs)
+        ext.update()
+        beta = min(0.8, (1.0 + n) / (10.0 + n))
+        assert beta == ema_decay(0.8, n)
+        for name, p in gen.namedparams():
+            expected[name] = beta * expected[name] + (1 - beta) * p.array
+        expected_bn = beta * expected_bn + (1 - beta) * gen.bn1.avg_mean
+    for name, p in ext.ema.namedparams():
+        numpy.testing.assert_allclose(p.array, expected[name], rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(ext.ema.bn1.avg_mean, expected_bn, rtol=1e-5, atol=1e-6)
+    assert ext.ema.bn1.N == gen.bn1.N  # integer state is copied
+    # The raw generator was not touched by the averaging.
+    assert not numpy.allclose(ext.ema.l0.W.array, gen.l0.W.array)
+
+
+def test_ema_state_round_trips_through_a_serializer():
+    gen = tiny_updater().gen
+    ext = GeneratorEMA(gen, decay=0.9)
+    rs = numpy.random.RandomState(1)
+    for _ in range(3):
+        _perturb(gen, rs)
+        ext.update()
+    saved = chainer.serializers.DictionarySerializer()
+    ext.serialize(saved)
+    other = GeneratorEMA(gen, decay=0.9)
+    other.serialize(chainer.serializers.NpzDeserializer(saved.target))
+    assert other.n_updates == 3
+    for (name, a), (_, b) in zip(sorted(ext.ema.namedparams()), sorted(other.ema.namedparams())):
+        numpy.testing.assert_array_equal(a.array, b.array)
+
+
+def _cli_args(flags):
+    from dcgan.cli import stabiliser_options as options
+    parser = argparse.ArgumentParser()
+    options.add_arguments(parser)
+    args = parser.parse_args(flags)
+    args.iteration, args.seed, args.loss = 4, 0, 'nonsaturating'
+    options.check_arguments(args, parser)
+    return options, args
+
+
+def _trainer(tmp_path, flags, stop=4):
+    options, args = _cli_args(flags)
+    up = tiny_updater()
+    trainer = training.Trainer(up, (stop, 'iteration'), out=str(tmp_path))
+    images = up.get_iterator('main').dataset.images
+    ctx = types.SimpleNamespace(
+        gen=up.gen, dis=up.dis, updater=up, device=up.device, out=str(tmp_path),
+        images=images, resolution=16, channels=3, seed=0, sample_gen=up.gen,
+        extra_report_keys=[], snapshot_trigger=(2, 'iteration'),
+        display_trigger=(2, 'iteration'))
+    options.extend_trainer(trainer, args, ctx)
+    return trainer, ctx
+
+
+def test_cli_ema_is_the_sample_generator_is_saved_and_resumes_exactly(tmp_path):
+    from chainer.training import extensions
+    trainer, ctx = _trainer(tmp_path / 'a', ['--ema', '0.9', '--swd-interval', '0',
+                                             '--nearest-interval', '0'])
+    assert ctx.sample_gen is trainer.get_extension('gen_ema').ema
+    trainer.extend(extensions.snapshot(filename='snap_{.updater.iteration}.npz'),
+                   trigger=(2, 'iteration'))
+    trainer.run()
+    ema_file = tmp_path / 'a' / 'gen_ema_iter_4.npz'
+    assert ema_file.exists() and (tmp_path / 'a' / 'gen_ema_iter_2.npz').exists()
+    with numpy.load(str(ema_file)) as saved:
+        numpy.testing.assert_array_equal(saved['l0/W'], ctx.sample_gen.l0.W.array)
+    full = {n: p.array.copy() for n, p in ctx.sample_gen.namedparams()}
+
+    # Resume from iteration 2 and finish: the same EMA weights.
+    resumed, ctx2 = _trainer(tmp_path / 'b', ['--ema', '0.9', '--swd-interval', '0',
+                                              '--nearest-interval', '0'])
+    chainer.serializers.load_npz(str(tmp_path / 'a' / 'snap_2.npz'), resumed)
+    assert resumed.get_extension('gen_ema').n_updates == 2
+    resumed.run()
+    for name, p in ctx2.sample_gen.namedparams():
+        numpy.testing.assert_array_equal(p.array, full[name])
+    assert os.path.exists(str(tmp_path / 'b' / 'gen_ema_iter_4.npz'))
