@@ -16,6 +16,13 @@ from dcgan.image_folder import (  # noqa: F401  (re-exported API)
     ImageFolder, SkippedImageWarning, find_image_files, load_image_folder,
     parse_background)
 
+__all__ = [
+    'CHANNELS', 'IMAGE_EXTENSIONS', 'MAX_RESOLUTION', 'MIN_RESOLUTION',
+    'DatasetError', 'ImageArrayDataset', 'ImageFolder', 'SkippedImageWarning',
+    'find_image_files', 'load_image_folder', 'parse_background',
+    'to_float_batch',
+]
+
 
 class ImageArrayDataset(chainer.dataset.DatasetMixin):
     """A Chainer dataset over a uint8 (N, C, H, W) array.

@@ -146,7 +146,7 @@ def test_palette_with_transparency(tmp_path):
     assert pixel(folder, 0, 4, 12) == RED
 
 
-def test_transparent_gif_first_frame_only(tmp_path):
+def test_animated_gif_gives_its_first_frame(tmp_path):
     red = Image.new('RGB', (16, 16), RED)
     blue = Image.new('RGB', (16, 16), BLUE)
     red.save(tmp_path / 'anim.gif', save_all=True, append_images=[blue],
