@@ -9,12 +9,13 @@ from dcgan.swd import SWDError, SWDReference, laplacian_pyramid, level_count, py
 
 @pytest.fixture(scope='module')
 def images():
-    return make_demo_images(64, 32, 3, seed=0)
+    return make_demo_images(32, 32, 3, seed=0)
 
 
 @pytest.fixture(scope='module')
 def reference(images):
-    return SWDReference(images, n_images=64, seed=0)
+    # Fewer patches than the default, for speed.
+    return SWDReference(images, n_images=32, patches_per_image=32, seed=0)
 
 
 def test_set_against_itself_is_zero(reference, images):
@@ -30,9 +31,9 @@ def test_grows_monotonically_with_noise(reference, images):
 
 
 def test_other_real_images_score_far_below_noise(reference):
-    other = make_demo_images(64, 32, 3, seed=1)
-    garbage = numpy.random.RandomState(0).rand(64, 3, 32, 32)
-    assert reference.distance(other) < 0.2 * reference.distance(garbage)
+    other = make_demo_images(32, 32, 3, seed=1)
+    garbage = numpy.random.RandomState(0).rand(32, 3, 32, 32)
+    assert reference.distance(other) < 0.3 * reference.distance(garbage)
 
 
 def test_pyramid_levels_and_reconstruction(images):
@@ -55,7 +56,7 @@ def test_extension_reports_swd(images):
     from dcgan.extensions.swd_report import SWDReport
     from tests.helpers import tiny_updater
     gen = tiny_updater(resolution=32, ch=16).gen
-    ext = SWDReport(gen, images, n_images=16)
+    ext = SWDReport(gen, images[:8], n_images=8)
     observation = {}
     with chainer.reporter.Reporter().scope(observation):
         ext()
