@@ -1,0 +1,507 @@
+"""Training speed on the CPU: Chainer's example vs dcgan vs PyTorch, one process.
+
+    python benchmarks/speed.py [--quick] [--sizes 32:50,96:10] [--ch 512]
+                               [--iters 4] [--no-torch]
+
+For each resolution:batch pair, on the same uint8 batches, it times whole
+training updates of
+
+  chainer-example   Chainer's examples/dcgan written out below with plain
+                    Chainer links and functions: its nets (float64
+                    ``xp.random.randn`` noise in D), its update (D loss
+                    backpropagated into G too, then the G loss), Adam(2e-4,
+                    beta1=0.5) + WeightDecay(1e-4). The reference.
+  dcgan example     dcgan.nets + dcgan.updater.DCGANUpdater(update_order=
+                    'example'): the same work, with dcgan.ops on numpy.
+  dcgan detached    the same with update_order='detached' (the default:
+                    skips the example's wasted generator backward).
+  dcgan no-ops      update_order='example' with dcgan.layers.use_fast_cpu
+                    (False): our nets on Chainer's functions.
+  pytorch           when torch imports: the same nets and the same work per
+                    update (D loss through D and G, G loss through D and G,
+                    D and G weight gradients both times, Adam + L2 1e-4),
+                    torch.set_num_threads(2).
+  numpy GEMM        a 2048^3 float32 matmul, the machine's reachable peak.
+
+Variants are run in turn (one update each per round) so that load from
+other processes hits them alike; warm-up updates are not timed; figures are
+medians over the rounds, with the 1-minute load average (mean over that
+variant's timed updates) beside them.
+
+FLOPs: F_G and F_D are 2 x multiply-adds of one forward pass of the
+generator / discriminator per image (conv, deconv and linear layers only).
+A layer's backward is counted as 2 x its forward (input and weight
+gradient). The example's update runs D forward twice and backward twice for
+the D loss, G forward once and backward once for the D loss, and D and G
+backward once for the G loss: 8 F_D + 5 F_G per image. 'detached' skips one
+G backward: 8 F_D + 3 F_G. GFLOP/s is the work a variant did divided by its
+time.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy
+
+try:
+    import dcgan  # noqa: F401
+except ImportError:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    import dcgan  # noqa: F401
+
+import chainer  # noqa: E402
+from chainer import backend  # noqa: E402
+import chainer.functions as F  # noqa: E402
+import chainer.links as L  # noqa: E402
+
+from dcgan import layers  # noqa: E402
+from dcgan import nets  # noqa: E402
+from dcgan.data import to_float_batch  # noqa: E402
+
+try:
+    from dcgan.updater import DCGANUpdater
+except ImportError:  # not written yet: drive our nets by hand
+    DCGANUpdater = None
+
+N_HIDDEN = 100
+
+
+# -- (1) Chainer's examples/dcgan, written out -------------------------------
+
+def add_noise(h, sigma=0.2):
+    xp = backend.get_array_module(h.array)
+    if chainer.config.train:
+        return h + sigma * xp.random.randn(*h.shape)
+    return h
+
+
+class ExampleGenerator(chainer.Chain):
+
+    def __init__(self, n_hidden, bottom_width=4, ch=512, wscale=0.02):
+        super(ExampleGenerator, self).__init__()
+        self.n_hidden = n_hidden
+        self.ch = ch
+        self.bottom_width = bottom_width
+        with self.init_scope():
+            w = chainer.initializers.Normal(wscale)
+            self.l0 = L.Linear(self.n_hidden, bottom_width * bottom_width * ch,
+                               initialW=w)
+            self.dc1 = L.Deconvolution2D(ch, ch // 2, 4, 2, 1, initialW=w)
+            self.dc2 = L.Deconvolution2D(ch // 2, ch // 4, 4, 2, 1, initialW=w)
+            self.dc3 = L.Deconvolution2D(ch // 4, ch // 8, 4, 2, 1, initialW=w)
+            self.dc4 = L.Deconvolution2D(ch // 8, 3, 3, 1, 1, initialW=w)
+            self.bn0 = L.BatchNormalization(bottom_width * bottom_width * ch)
+            self.bn1 = L.BatchNormalization(ch // 2)
+            self.bn2 = L.BatchNormalization(ch // 4)
+            self.bn3 = L.BatchNormalization(ch // 8)
+
+    def make_hidden(self, batchsize):
+        return numpy.random.uniform(-1, 1, (batchsize, self.n_hidden, 1, 1)
+                                    ).astype(numpy.float32)
+
+    def forward(self, z):
+        h = F.reshape(F.relu(self.bn0(self.l0(z))),
+                      (len(z), self.ch, self.bottom_width, self.bottom_width))
+        h = F.relu(self.bn1(self.dc1(h)))
+        h = F.relu(self.bn2(self.dc2(h)))
+        h = F.relu(self.bn3(self.dc3(h)))
+        return F.sigmoid(self.dc4(h))
+
+
+class ExampleDiscriminator(chainer.Chain):
+
+    def __init__(self, bottom_width=4, ch=512, wscale=0.02):
+        w = chainer.initializers.Normal(wscale)
+        super(ExampleDiscriminator, self).__init__()
+        with self.init_scope():
+            self.c0_0 = L.Convolution2D(3, ch // 8, 3, 1, 1, initialW=w)
+            self.c0_1 = L.Convolution2D(ch // 8, ch // 4, 4, 2, 1, initialW=w)
+            self.c1_0 = L.Convolution2D(ch // 4, ch // 4, 3, 1, 1, initialW=w)
+            self.c1_1 = L.Convolution2D(ch // 4, ch // 2, 4, 2, 1, initialW=w)
+            self.c2_0 = L.Convolution2D(ch // 2, ch // 2, 3, 1, 1, initialW=w)
+            self.c2_1 = L.Convolution2D(ch // 2, ch // 1, 4, 2, 1, initialW=w)
+            self.c3_0 = L.Convolution2D(ch // 1, ch // 1, 3, 1, 1, initialW=w)
+            self.l4 = L.Linear(bottom_width * bottom_width * ch, 1, initialW=w)
+            self.bn0_1 = L.BatchNormalization(ch // 4, use_gamma=False)
+            self.bn1_0 = L.BatchNormalization(ch // 4, use_gamma=False)
+            self.bn1_1 = L.BatchNormalization(ch // 2, use_gamma=False)
+            self.bn2_0 = L.BatchNormalization(ch // 2, use_gamma=False)
+            self.bn2_1 = L.BatchNormalization(ch // 1, use_gamma=False)
+            self.bn3_0 = L.BatchNormalization(ch // 1, use_gamma=False)
+
+    def forward(self, x):
+        h = add_noise(x)
+        h = F.leaky_relu(add_noise(self.c0_0(h)))
+        h = F.leaky_relu(add_noise(self.bn0_1(self.c0_1(h))))
+        h = F.leaky_relu(add_noise(self.bn1_0(self.c1_0(h))))
+        h = F.leaky_relu(add_noise(self.bn1_1(self.c1_1(h))))
+        h = F.leaky_relu(add_noise(self.bn2_0(self.c2_0(h))))
+        h = F.leaky_relu(add_noise(self.bn2_1(self.c2_1(h))))
+        h = F.leaky_relu(add_noise(self.bn3_0(self.c3_0(h))))
+        return self.l4(h)
+
+
+def _example_optimizer(model):
+    opt = chainer.optimizers.Adam(alpha=0.0002, beta1=0.5)
+    opt.setup(model)
+    opt.add_hook(chainer.optimizer_hooks.WeightDecay(0.0001), 'hook_dec')
+    return opt
+
+
+class ExampleUpdate(object):
+    """examples/dcgan/updater.py's update_core on a given uint8 batch."""
+
+    def __init__(self, resolution, ch):
+        self.gen = ExampleGenerator(N_HIDDEN, resolution // 8, ch)
+        self.dis = ExampleDiscriminator(resolution // 8, ch)
+        self.opt_gen = _example_optimizer(self.gen)
+        self.opt_dis = _example_optimizer(self.dis)
+
+    @staticmethod
+    def loss_dis(dis, y_fake, y_real):
+        batchsize = len(y_fake)
+        L1 = F.sum(F.softplus(-y_real)) / batchsize
+        L2 = F.sum(F.softplus(y_fake)) / batchsize
+        return L1 + L2
+
+    @staticmethod
+    def loss_gen(gen, y_fake):
+        batchsize = len(y_fake)
+        return F.sum(F.softplus(-y_fake)) / batchsize
+
+    def __call__(self, batch):
+        x_real = chainer.Variable(batch.astype(numpy.float32)) / 255.
+        batchsize = len(batch)
+        y_real = self.dis(x_real)
+        z = chainer.Variable(self.gen.make_hidden(batchsize))
+        x_fake = self.gen(z)
+        y_fake = self.dis(x_fake)
+        self.opt_dis.update(self.loss_dis, self.dis, y_fake, y_real)
+        self.opt_gen.update(self.loss_gen, self.gen, y_fake)
+
+
+# -- (2) this project ---------------------------------------------------------
+
+class _Batches(chainer.dataset.Iterator):
+    """A minimal iterator handing out prepared batches in a fixed order."""
+
+    def __init__(self, batches):
+        self.batches = batches
+        self.batch_size = len(batches[0])
+        self.i = 0
+        self.epoch = 0
+        self.is_new_epoch = False
+        self.epoch_detail = 0.0
+
+    def __next__(self):
+        batch = self.batches[self.i % len(self.batches)]
+        self.i += 1
+        return batch
+
+    next = __next__
+
+    def finalize(self):
+        pass
+
+    def serialize(self, serializer):
+        pass
+
+
+class DcganUpdate(object):
+    """dcgan's nets and updater; ``fast`` toggles dcgan.ops."""
+
+    def __init__(self, resolution, ch, batches, update_order, fast, seed):
+        self.gen = nets.Generator(resolution=resolution, ch=ch)
+        self.dis = nets.Discriminator(resolution=resolution, ch=ch)
+        self.opt_gen = _example_optimizer(self.gen)
+        self.opt_dis = _example_optimizer(self.dis)
+        self.fast = fast
+        self.update_order = update_order
+        self.rng = None
+        if DCGANUpdater is not None:
+            self.updater = DCGANUpdater(
+                iterator=_Batches(batches),
+                optimizer={'gen': self.opt_gen, 'dis': self.opt_dis},
+                models=(self.gen, self.dis), device='@numpy',
+                converter=to_float_batch, update_order=update_order,
+                seed=seed)
+        else:
+            from dcgan.rng import TrainingRandom
+            self.updater = None
+            self.rng = TrainingRandom(seed)
+
+    def _by_hand(self, batch):
+        # The example's order on our nets, until DCGANUpdater exists.
+        x_real = to_float_batch(batch)
+        y_real = self.dis(x_real, rng=self.rng)
+        x_fake = self.gen(self.gen.make_hidden(len(batch), self.rng))
+        y_fake = self.dis(x_fake, rng=self.rng)
+        self.opt_dis.update(ExampleUpdate.loss_dis, self.dis, y_fake, y_real)
+        self.opt_gen.update(ExampleUpdate.loss_gen, self.gen, y_fake)
+
+    def __call__(self, batch):
+        with layers.use_fast_cpu(self.fast):
+            if self.updater is None:
+                self._by_hand(batch)
+            else:
+                # The updater draws its own batch: the same list in the
+                # same order as the other variants get.
+                self.updater.update()
+
+
+# -- (3) PyTorch --------------------------------------------------------------
+
+def make_torch_update(resolution, ch, seed):
+    import torch
+    from torch import nn
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+    bw = resolution // 8
+
+    def init(m):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+    class Gen(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l0 = nn.Linear(N_HIDDEN, bw * bw * ch)
+            self.bn0 = nn.BatchNorm1d(bw * bw * ch, eps=2e-5, momentum=0.1)
+            chans = [ch, ch // 2, ch // 4, ch // 8]
+            self.body = nn.Sequential(*[m for k in range(3) for m in (
+                nn.ConvTranspose2d(chans[k], chans[k + 1], 4, 2, 1),
+                nn.BatchNorm2d(chans[k + 1], eps=2e-5, momentum=0.1),
+                nn.ReLU())])
+            self.dc4 = nn.ConvTranspose2d(ch // 8, 3, 3, 1, 1)
+
+        def forward(self, z):
+            h = torch.relu(self.bn0(self.l0(z.reshape(len(z), -1))))
+            h = self.body(h.reshape(len(z), ch, bw, bw))
+            return torch.sigmoid(self.dc4(h))
+
+    class Dis(nn.Module):
+        def __init__(self):
+            super().__init__()
+            chans = [ch // 8, ch // 4, ch // 2, ch]
+            self.c0_0 = nn.Conv2d(3, chans[0], 3, 1, 1)
+            convs, bns = [], []
+            for k in range(3):
+                convs += [nn.Conv2d(chans[k], chans[k + 1], 4, 2, 1),
+                          nn.Conv2d(chans[k + 1], chans[k + 1], 3, 1, 1)]
+                bns += [nn.BatchNorm2d(chans[k + 1], eps=2e-5, momentum=0.1)
+                        for _ in range(2)]
+            for bn in bns:  # use_gamma=False
+                bn.weight.requires_grad_(False)
+            self.convs = nn.ModuleList(convs)
+            self.bns = nn.ModuleList(bns)
+            self.l4 = nn.Linear(bw * bw * ch, 1)
+
+        @staticmethod
+        def noise(h):
+            return h + 0.2 * torch.randn_like(h)
+
+        def forward(self, x):
+            h = nn.functional.leaky_relu(
+                self.noise(self.c0_0(self.noise(x))), 0.2)
+            for conv, bn in zip(self.convs, self.bns):
+                h = nn.functional.leaky_relu(self.noise(bn(conv(h))), 0.2)
+            return self.l4(h.reshape(len(h), -1))
+
+    gen, dis = Gen(), Dis()
+    gen.apply(init)
+    dis.apply(init)
+    g_params = [p for p in gen.parameters() if p.requires_grad]
+    d_params = [p for p in dis.parameters() if p.requires_grad]
+    opt_g = torch.optim.Adam(g_params, lr=2e-4, betas=(0.5, 0.999),
+                             eps=1e-8, weight_decay=1e-4)
+    opt_d = torch.optim.Adam(d_params, lr=2e-4, betas=(0.5, 0.999),
+                             eps=1e-8, weight_decay=1e-4)
+    softplus = nn.functional.softplus
+
+    def update(batch):
+        x = torch.from_numpy(batch).float().div_(255.)
+        b = len(batch)
+        y_real = dis(x)
+        z = torch.rand(b, N_HIDDEN, 1, 1) * 2 - 1
+        x_fake = gen(z)
+        y_fake = dis(x_fake)
+        loss_d = softplus(-y_real).sum() / b + softplus(y_fake).sum() / b
+        loss_g = softplus(-y_fake).sum() / b
+        # The example's work: the D loss reaches G's weights too and the G
+        # loss D's weights too (both thrown away). Both gradients are taken
+        # before either step, since torch forbids backward through weights
+        # an optimizer has changed in place.
+        gd = torch.autograd.grad(loss_d, d_params + g_params,
+                                 retain_graph=True)
+        gg = torch.autograd.grad(loss_g, g_params + d_params)
+        for p, g in zip(d_params, gd):
+            p.grad = g
+        for p, g in zip(g_params, gg):
+            p.grad = g
+        opt_d.step()
+        opt_g.step()
+
+    return update
+
+
+# -- counting and timing ------------------------------------------------------
+
+def forward_flops(resolution, ch):
+    """(F_G, F_D): 2 x multiply-adds of one forward pass, per image."""
+    bw = resolution // 8
+    widths = [ch, ch // 2, ch // 4, ch // 8]
+    gen = N_HIDDEN * bw * bw * ch
+    side = bw
+    for k in range(3):
+        gen += side * side * widths[k] * widths[k + 1] * 16
+        side *= 2
+    gen += resolution * resolution * widths[3] * 3 * 9
+    dis = resolution * resolution * 3 * widths[3] * 9
+    side = resolution
+    d_widths = widths[::-1]
+    for k in range(3):
+        side //= 2
+        dis += side * side * d_widths[k] * d_widths[k + 1] * 16
+        dis += side * side * d_widths[k + 1] * d_widths[k + 1] * 9
+    dis += bw * bw * ch
+    return 2.0 * gen, 2.0 * dis
+
+
+def gemm_step(n=2048):
+    a = numpy.random.default_rng(0).standard_normal((n, n)).astype(
+        numpy.float32)
+    out = numpy.empty_like(a)
+
+    def step(_batch):
+        numpy.matmul(a, a, out=out)
+    return step, 2.0 * n ** 3
+
+
+def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed):
+    rng = numpy.random.default_rng(seed)
+    batches = [rng.integers(0, 256, (batchsize, 3, resolution, resolution),
+                            dtype=numpy.uint8) for _ in range(4)]
+    f_g, f_d = forward_flops(resolution, ch)
+    example_flops = 8 * f_d + 5 * f_g
+    detached_flops = 8 * f_d + 3 * f_g
+
+    variants = []
+    gemm, gemm_flops = gemm_step()
+    variants.append(('numpy GEMM 2048^3', gemm, gemm_flops, None))
+    numpy.random.seed(seed)
+    variants.append(('chainer-example', ExampleUpdate(resolution, ch),
+                     example_flops * batchsize, batchsize))
+    numpy.random.seed(seed)
+    variants.append(('dcgan example', DcganUpdate(
+        resolution, ch, batches, 'example', True, seed),
+        example_flops * batchsize, batchsize))
+    numpy.random.seed(seed)
+    variants.append(('dcgan detached', DcganUpdate(
+        resolution, ch, batches, 'detached', True, seed),
+        detached_flops * batchsize, batchsize))
+    numpy.random.seed(seed)
+    variants.append(('dcgan no-ops', DcganUpdate(
+        resolution, ch, batches, 'example', False, seed),
+        example_flops * batchsize, batchsize))
+    if with_torch:
+        variants.append(('pytorch', make_torch_update(resolution, ch, seed),
+                         example_flops * batchsize, batchsize))
+
+    times = {name: [] for name, _, _, _ in variants}
+    loads = {name: [] for name, _, _, _ in variants}
+    for r in range(warmup + iters):
+        for name, step, _, _ in variants:
+            batch = batches[r % len(batches)]
+            t0 = time.perf_counter()
+            step(batch)
+            dt = time.perf_counter() - t0
+            if r >= warmup:
+                times[name].append(dt)
+                loads[name].append(os.getloadavg()[0])
+
+    gemm_rate = gemm_flops / statistics.median(times[variants[0][0]])
+    rows = []
+    for name, _, flops, n_img in variants:
+        t = statistics.median(times[name])
+        rows.append(dict(name=name, seconds=t,
+                         img_s=None if n_img is None else n_img / t,
+                         gflops=flops / t / 1e9,
+                         of_gemm=flops / t / gemm_rate,
+                         load=statistics.mean(loads[name])))
+    return rows, example_flops, detached_flops
+
+
+def print_table(resolution, batchsize, ch, rows, example_flops,
+                detached_flops, iters):
+    print('== {} px, batch {}, ch {}: example update {:.2f} GFLOP/img, '
+          'detached {:.2f} GFLOP/img; median of {} timed updates =='.format(
+              resolution, batchsize, ch, example_flops / 1e9,
+              detached_flops / 1e9, iters))
+    by_name = {r['name']: r for r in rows}
+    ref = by_name['chainer-example']['img_s']
+    torch_rate = by_name.get('pytorch', {}).get('img_s')
+    head = '{:<20} {:>8} {:>8} {:>8} {:>7} {:>11} {:>9} {:>6}'
+    print(head.format('variant', 's/update', 'img/s', 'GFLOP/s', '% GEMM',
+                      'vs example', 'vs torch', 'load1'))
+    for r in rows:
+        img = '-' if r['img_s'] is None else '{:.2f}'.format(r['img_s'])
+        vs_ex = '-' if r['img_s'] is None else '{:.2f}x'.format(
+            r['img_s'] / ref)
+        vs_t = '-' if (r['img_s'] is None or not torch_rate) else \
+            '{:.2f}x'.format(r['img_s'] / torch_rate)
+        print(head.format(r['name'], '{:.3f}'.format(r['seconds']), img,
+                          '{:.1f}'.format(r['gflops']),
+                          '{:.0f}%'.format(100 * r['of_gemm']), vs_ex, vs_t,
+                          '{:.2f}'.format(r['load'])))
+    print()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--sizes', default='32:50,96:10',
+                        help='resolution:batch pairs, comma separated')
+    parser.add_argument('--ch', type=int, default=512,
+                        help="the nets' ch (the example's 512)")
+    parser.add_argument('--iters', type=int, default=4,
+                        help='timed updates per variant')
+    parser.add_argument('--warmup', type=int, default=2,
+                        help='untimed updates per variant first')
+    parser.add_argument('--quick', action='store_true',
+                        help='2 timed updates after 1 warm-up')
+    parser.add_argument('--no-torch', action='store_true',
+                        help='skip PyTorch even if it imports')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.iters, args.warmup = 2, 1
+    with_torch = False
+    if not args.no_torch:
+        try:
+            import torch
+            with_torch = True
+            torch_version = torch.__version__
+        except ImportError:
+            torch_version = 'not installed'
+    print('numpy {}, chainer {}, torch {}, {} CPUs, load {:.2f}'.format(
+        numpy.__version__, chainer.__version__,
+        torch_version if not args.no_torch else 'skipped',
+        os.cpu_count(), os.getloadavg()[0]))
+    print('dcgan.updater.DCGANUpdater: {}'.format(
+        'used' if DCGANUpdater is not None else 'missing, update by hand'))
+    print()
+    for pair in args.sizes.split(','):
+        resolution, batchsize = (int(v) for v in pair.split(':'))
+        rows, ex_f, det_f = run_size(resolution, batchsize, args.ch,
+                                     args.iters, args.warmup, with_torch,
+                                     args.seed)
+        print_table(resolution, batchsize, args.ch, rows, ex_f, det_f,
+                    args.iters)
+        sys.stdout.flush()
+
+
+if __name__ == '__main__':
+    main()
