@@ -6,8 +6,10 @@ successive GIFs show the same walk improving. The progress GIF
 (``progress.gif``) strings the preview grids together, and is completed
 when training ends.
 """
+import numpy
+
 from dcgan import latent
-from dcgan.cli.walk import grid_shape
+from dcgan.cli.walk import CPU_BATCH, GPU_BATCH, grid_shape
 from dcgan.extensions.progress_gif import ProgressGif
 from dcgan.extensions.walk_gif import LatentWalkGif
 from dcgan.triggers import IntervalOrEnd
@@ -46,6 +48,11 @@ def check_arguments(args, parser):
                 flag.replace('_', '-'), value))
 
 
+def batch_size(ctx):
+    device = getattr(ctx, 'device', None)
+    return CPU_BATCH if device is None or device.xp is numpy else GPU_BATCH
+
+
 def extend_trainer(trainer, args, ctx):
     if args.walk_gif:
         trigger = (IntervalOrEnd(args.walk_interval) if args.walk_interval
@@ -53,7 +60,7 @@ def extend_trainer(trainer, args, ctx):
         trainer.extend(LatentWalkGif(
             ctx.sample_gen, n_keypoints=args.walk_keypoints,
             frames_per_segment=args.walk_frames, grid=args.walk_grid,
-            method=args.walk_interp, seed=ctx.seed,
+            method=args.walk_interp, seed=ctx.seed, batch_size=batch_size(ctx),
             duration_ms=args.walk_duration), trigger=trigger)
     if args.progress_gif:
         # Rebuilt whenever the preview grids are written (at snapshots).

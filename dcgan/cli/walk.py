@@ -16,6 +16,12 @@ from dcgan.cli.errors import UsageError, fail
 from dcgan.extensions import walk_gif
 from dcgan.nets import ArchitectureError
 
+# Batching pays on a GPU (one launch per layer, not per frame); on the CPU
+# each frame is already compute-bound (benchmarks/walk_speed.py), so small
+# batches keep memory down at no cost.
+GPU_BATCH = 64
+CPU_BATCH = 8
+
 
 def positive_int(text):
     value = int(text)
@@ -100,8 +106,9 @@ def build_parser():
                    metavar='N', help='columns (values from -1 to 1) of --traverse (default 9)')
 
     g = parser.add_argument_group('output')
-    g.add_argument('--batch', '-b', type=positive_int, default=64,
-                   metavar='B', help='images generated per generator call (default 64)')
+    g.add_argument('--batch', '-b', type=positive_int, default=None, metavar='B',
+                   help='images generated per generator call (default: 64 on a GPU, '
+                        '8 on the CPU, where bigger batches only cost memory)')
     g.add_argument('--scale', type=positive_int, default=None, metavar='S',
                    help='nearest-neighbour upscaling (default: enough for 128 px)')
     g.add_argument('--gap', type=int, default=2, metavar='PX',
@@ -217,6 +224,8 @@ def run(argv=None):
         saved = keypoints[0] if len(keypoints) == 1 else keypoints
         save_keypoints(args.save_z, saved)
         print('Keypoints: {} {}'.format(args.save_z, saved.shape))
+    if args.batch is None:
+        args.batch = CPU_BATCH if device.xp is numpy else GPU_BATCH
     frames = make_frames(args, gen, keypoints)
     out = args.out or default_out(args)
     write_output(out, frames, args)
