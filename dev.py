@@ -48,7 +48,9 @@ def venv_python(path):
 
 
 def relative(path):
-    return os.path.relpath(path, os.getcwd())
+    # Short paths in messages, but never a climb like ../../tmp/...
+    short = os.path.relpath(path, os.getcwd())
+    return path if short.startswith(os.pardir) else short
 
 
 def wanted_stamp():
