@@ -161,3 +161,19 @@ def test_example_script_runs(gen_file):
          '-k', '2', '-f', '2'], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert os.path.isfile(os.path.join(os.path.dirname(path), 'walk.gif'))
+
+
+def test_a_result_folder_means_its_newest_generator(gen_file, tmp_path, capsys):
+    gen, path = gen_file
+    folder = os.path.dirname(path)
+    numpy.random.seed(3)
+    chainer.serializers.save_npz(os.path.join(folder, 'gen_iter_9.npz'),
+                                 Generator(resolution=16, ch=16, n_hidden=10))
+    assert walk.main(['--gen', folder, '-k', '2', '-f', '1']) == 0
+    assert 'gen_iter_10.npz' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        walk.main(['--gen', str(tmp_path / 'empty_dir_does_not_exist')])
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(SystemExit):
+        walk.main(['--gen', str(tmp_path / 'empty')])
+    assert 'is a folder without gen_iter_N.npz' in capsys.readouterr().err

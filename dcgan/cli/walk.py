@@ -5,7 +5,9 @@
     python examples/walk.py --gen result/gen_iter_25000.npz --traverse 0-7
 """
 import argparse
+import glob
 import os
+import re
 import sys
 
 import numpy
@@ -66,8 +68,9 @@ def build_parser():
         description='Make a latent-walk GIF (or a grid of walks, or a traversal of single '
                     'latent dimensions) from a generator file or trainer snapshot.')
     parser.add_argument('--gen', required=True, metavar='FILE',
-                        help='gen_iter_N.npz (this project or Chainer\'s example) or '
-                             'snapshot_iter_N.npz')
+                        help='gen_iter_N.npz (this project or Chainer\'s example), '
+                             'snapshot_iter_N.npz, or a result folder (its newest '
+                             'gen_iter_N.npz)')
     parser.add_argument('--out', '-o', default=None, metavar='FILE',
                         help='output file (default: walk.gif, or traverse.png with '
                              '--traverse, beside --gen)')
@@ -135,6 +138,20 @@ def check_arguments(args, parser):
         if ext not in allowed:
             parser.error('--out {}: the file name must end in {}'.format(
                 args.out, ' or '.join(allowed)))
+
+
+def newest_model(folder):
+    """The gen_iter_N.npz (else snapshot_iter_N[.npz]) with the largest N."""
+    for pattern in ('gen_iter_*.npz', 'snapshot_iter_*'):
+        found = []
+        for path in glob.glob(os.path.join(folder, pattern)):
+            match = re.search(r'_iter_(\d+)(\.npz)?$', path)
+            if match:
+                found.append((int(match.group(1)), path))
+        if found:
+            return max(found)[1]
+    raise UsageError('--gen {}: is a folder without gen_iter_N.npz or snapshot_iter_N '
+                     'files; give a generator file'.format(folder))
 
 
 def default_out(args):
@@ -207,6 +224,8 @@ def run(argv=None):
     args = parser.parse_args(argv)
     check_arguments(args, parser)
     device = get_device(args.device)
+    if os.path.isdir(args.gen):
+        args.gen = newest_model(args.gen)
     try:
         loaded = modelio.load_generator(args.gen, config_path=args.config,
                                         use_config=not args.ignore_config,
