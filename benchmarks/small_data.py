@@ -10,8 +10,11 @@ images, with mean and spread, and the wall time per iteration.
 
 Width: both configurations use ``--ch`` (default 64), not the example's 512,
 which is far too slow for a 2-core CPU. BLAS runs single-threaded (set
-before NumPy is imported) so timings of the two configurations, run
-interleaved seed by seed, see the same conditions.
+before NumPy is imported); ``--jobs`` runs (default 2, one per core) train
+at once, interleaved seed by seed, so the two configurations see the same
+conditions; wall time per iteration is measured inside each run (with
+other runs and other users' work competing: compare the two columns, not
+absolute values, and see the load average printed beside them).
 
     python benchmarks/small_data.py                 # the README numbers
     python benchmarks/small_data.py --iterations 100 --seeds 0   # a quick look
@@ -23,6 +26,7 @@ for _name in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ.setdefault(_name, '1')
 
 import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -134,6 +138,7 @@ def main(argv=None):
     p.add_argument('--batchsize', type=int, default=50)
     p.add_argument('--n-images', type=int, default=250)
     p.add_argument('--resolution', type=int, default=32)
+    p.add_argument('--jobs', type=int, default=2, help='runs trained at once')
     p.add_argument('--eval-points', type=int, default=1,
                    help='SWD evaluations per run (the last, at --iterations, is reported)')
     p.add_argument('--variant', action='append', default=None, metavar='NAME=FLAGS',
@@ -154,15 +159,21 @@ def main(argv=None):
     sys.stdout.flush()
 
     results = {name: [] for name, _ in variants}
-    for seed in a.seeds:
-        for name, flags in variants:
-            r = train_one(images, flags, seed, a.iterations, a.ch, a.batchsize, reference,
-                          a.eval_points)
-            results[name].append(r)
-            curve = ' '.join('{}:{:.1f}'.format(i, s) for i, s in r['curve'])
-            print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {})  load {:.2f}'.format(
-                name, seed, r['swd'], r['sec_per_iter'], curve, os.getloadavg()[0]))
-            sys.stdout.flush()
+    jobs = [(seed, name, flags) for seed in a.seeds for name, flags in variants]
+    _JOB_STATE.update(images=images, a=a, reference=reference)
+    if a.jobs > 1:
+        pool = multiprocessing.get_context('fork').Pool(a.jobs)
+        finished = pool.imap(_run_job, jobs)
+    else:
+        pool, finished = None, map(_run_job, jobs)
+    for (seed, name, flags), r in zip(jobs, finished):
+        results[name].append(r)
+        curve = ' '.join('{}:{:.1f}'.format(i, s) for i, s in r['curve'])
+        print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {})  load {:.2f}'.format(
+            name, seed, r['swd'], r['sec_per_iter'], curve, os.getloadavg()[0]))
+        sys.stdout.flush()
+    if pool is not None:
+        pool.close()
 
     # How noisy is the number itself? Independent real images score the
     # floor a perfect generator would get; re-seeding the patch positions
@@ -201,6 +212,16 @@ def main(argv=None):
     picture = numpy.concatenate(sum([[pnl, gap] for pnl in panels], [])[:-1], axis=1)
     imaging.save_png(a.picture, imaging.upscale(picture, 2))
     print('picture: {} (training images | {})'.format(a.picture, ' | '.join(names)))
+
+
+_JOB_STATE = {}
+
+
+def _run_job(job):
+    seed, name, flags = job
+    st = _JOB_STATE
+    return train_one(st['images'], flags, seed, st['a'].iterations, st['a'].ch,
+                     st['a'].batchsize, st['reference'], st['a'].eval_points)
 
 
 def generate_images_spread(samples, images):
