@@ -10,8 +10,8 @@ from PIL import Image
 from dcgan.cli import train
 
 TINY = ['--ch', '16', '--n_hidden', '8', '--batchsize', '8', '--demo_images', '24',
-        '--display_interval', '2', '--no-progress-bar', '--preview_rows', '2',
-        '--preview_cols', '3']
+        '--display_interval', '5', '--no-progress-bar', '--preview_rows', '2',
+        '--preview_cols', '3', '--no-walk-gif', '--no-progress-gif']
 
 
 def run(tmp_path, *extra, out='out'):

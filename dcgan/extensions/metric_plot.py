@@ -15,7 +15,7 @@ class MetricPlot(extension.Extension):
     """Plots ``keys`` from the trainer's ``LogReport`` against iteration."""
 
     trigger = (100, 'iteration')
-    priority = extension.PRIORITY_WRITER - 1  # after LogReport has written
+    priority = extension.PRIORITY_READER - 1  # after LogReport (a reader) has logged
 
     def __init__(self, keys, filename='loss.png', log_name='LogReport'):
         self.keys = tuple(keys)
