@@ -60,6 +60,7 @@ import chainer.links as L  # noqa: E402
 from dcgan import layers  # noqa: E402
 from dcgan import nets  # noqa: E402
 from dcgan.data import to_float_batch  # noqa: E402
+from dcgan.ops.malloc import reuse_freed_memory  # noqa: E402
 
 try:
     from dcgan.updater import DCGANUpdater
@@ -381,7 +382,8 @@ def gemm_step(n=2048):
     return step, 2.0 * n ** 3
 
 
-def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed):
+def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
+             only=None):
     rng = numpy.random.default_rng(seed)
     batches = [rng.integers(0, 256, (batchsize, 3, resolution, resolution),
                             dtype=numpy.uint8) for _ in range(4)]
@@ -389,27 +391,26 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed):
     example_flops = 8 * f_d + 5 * f_g
     detached_flops = 8 * f_d + 3 * f_g
 
-    variants = []
-    gemm, gemm_flops = gemm_step()
-    variants.append(('numpy GEMM 2048^3', gemm, gemm_flops, None))
-    numpy.random.seed(seed)
-    variants.append(('chainer-example', ExampleUpdate(resolution, ch),
-                     example_flops * batchsize, batchsize))
-    numpy.random.seed(seed)
-    variants.append(('dcgan example', DcganUpdate(
-        resolution, ch, batches, 'example', True, seed),
-        example_flops * batchsize, batchsize))
-    numpy.random.seed(seed)
-    variants.append(('dcgan detached', DcganUpdate(
-        resolution, ch, batches, 'detached', True, seed),
-        detached_flops * batchsize, batchsize))
-    numpy.random.seed(seed)
-    variants.append(('dcgan no-ops', DcganUpdate(
-        resolution, ch, batches, 'example', False, seed),
-        example_flops * batchsize, batchsize))
+    makers = [
+        ('chainer-example', lambda: ExampleUpdate(resolution, ch),
+         example_flops),
+        ('dcgan example', lambda: DcganUpdate(
+            resolution, ch, batches, 'example', True, seed), example_flops),
+        ('dcgan detached', lambda: DcganUpdate(
+            resolution, ch, batches, 'detached', True, seed), detached_flops),
+        ('dcgan no-ops', lambda: DcganUpdate(
+            resolution, ch, batches, 'example', False, seed), example_flops),
+    ]
     if with_torch:
-        variants.append(('pytorch', make_torch_update(resolution, ch, seed),
-                         example_flops * batchsize, batchsize))
+        makers.append(('pytorch', lambda: make_torch_update(
+            resolution, ch, seed), example_flops))
+    gemm, gemm_flops = gemm_step()
+    variants = [('numpy GEMM 2048^3', gemm, gemm_flops, None)]
+    for name, make, flops in makers:
+        if only and name not in only:
+            continue
+        numpy.random.seed(seed)
+        variants.append((name, make(), flops * batchsize, batchsize))
 
     times = {name: [] for name, _, _, _ in variants}
     loads = {name: [] for name, _, _, _ in variants}
@@ -442,15 +443,15 @@ def print_table(resolution, batchsize, ch, rows, example_flops,
               resolution, batchsize, ch, example_flops / 1e9,
               detached_flops / 1e9, iters))
     by_name = {r['name']: r for r in rows}
-    ref = by_name['chainer-example']['img_s']
+    ref = by_name.get('chainer-example', {}).get('img_s')
     torch_rate = by_name.get('pytorch', {}).get('img_s')
     head = '{:<20} {:>8} {:>8} {:>8} {:>7} {:>11} {:>9} {:>6}'
     print(head.format('variant', 's/update', 'img/s', 'GFLOP/s', '% GEMM',
                       'vs example', 'vs torch', 'load1'))
     for r in rows:
         img = '-' if r['img_s'] is None else '{:.2f}'.format(r['img_s'])
-        vs_ex = '-' if r['img_s'] is None else '{:.2f}x'.format(
-            r['img_s'] / ref)
+        vs_ex = '-' if (r['img_s'] is None or not ref) else \
+            '{:.2f}x'.format(r['img_s'] / ref)
         vs_t = '-' if (r['img_s'] is None or not torch_rate) else \
             '{:.2f}x'.format(r['img_s'] / torch_rate)
         print(head.format(r['name'], '{:.3f}'.format(r['seconds']), img,
@@ -474,6 +475,14 @@ def main(argv=None):
                         help='2 timed updates after 1 warm-up')
     parser.add_argument('--no-torch', action='store_true',
                         help='skip PyTorch even if it imports')
+    parser.add_argument('--only', default='',
+                        help='comma-separated variant names to run (default '
+                        'all), e.g. "dcgan example,pytorch"')
+    parser.add_argument('--malloc', choices=('reuse', 'default'),
+                        default='reuse',
+                        help="'reuse': dcgan.ops.malloc.reuse_freed_memory() "
+                        "first (process-wide, so every variant gets it); "
+                        "'default': glibc as it comes")
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
     if args.quick:
@@ -490,14 +499,20 @@ def main(argv=None):
         numpy.__version__, chainer.__version__,
         torch_version if not args.no_torch else 'skipped',
         os.cpu_count(), os.getloadavg()[0]))
+    malloc = 'glibc default'
+    if args.malloc == 'reuse':
+        malloc = 'reuse_freed_memory() {}'.format(
+            'applied' if reuse_freed_memory() else 'not available')
+    print('malloc: {} (all variants)'.format(malloc))
     print('dcgan.updater.DCGANUpdater: {}'.format(
         'used' if DCGANUpdater is not None else 'missing, update by hand'))
     print()
+    only = [v.strip() for v in args.only.split(',') if v.strip()]
     for pair in args.sizes.split(','):
         resolution, batchsize = (int(v) for v in pair.split(':'))
         rows, ex_f, det_f = run_size(resolution, batchsize, args.ch,
                                      args.iters, args.warmup, with_torch,
-                                     args.seed)
+                                     args.seed, only)
         print_table(resolution, batchsize, args.ch, rows, ex_f, det_f,
                     args.iters)
         sys.stdout.flush()

@@ -10,6 +10,7 @@ import pytest
 from dcgan import layers
 from dcgan import nets
 from dcgan import ops
+from dcgan.ops import threads
 
 # (batch, in_c, out_c, h, w, k, stride, pad): odd and even sizes, kernels
 # 3/4, strides 1/2, pads 0/1, and one or more channels.
@@ -248,7 +249,45 @@ _BIASES_BEFORE_BN = {'/l0/b', '/dc1/b', '/dc2/b', '/dc3/b', '/c0_1/b',
                      '/c1_0/b', '/c1_1/b', '/c2_0/b', '/c2_1/b', '/c3_0/b'}
 
 
-def test_training_steps_match_chainer_functions():
+@pytest.fixture(params=['default', 'split'])
+def thread_split(request, monkeypatch):
+    """Run a test as configured, and again with every array split over
+    3 threads (uneven pieces), so the threaded paths are checked too."""
+    if request.param == 'split':
+        monkeypatch.setattr(threads, 'MIN_ELEMENTS', 0)
+        monkeypatch.setattr(threads, 'n_workers', lambda: 3)
+    return request.param
+
+
+def test_threaded_pieces_match_chainer(thread_split):
+    rng = numpy.random.default_rng(10)
+    x = _rand(rng, (5, 3, 7, 6), numpy.float64)
+    for fn, ref, shape in ((ops.convolution_2d, F.convolution_2d,
+                            (4, 3, 4, 4)),
+                           (ops.deconvolution_2d, F.deconvolution_2d,
+                            (3, 4, 4, 4))):
+        W = _rand(rng, shape, numpy.float64)
+        b = _rand(rng, (4,), numpy.float64)
+        got = [chainer.Variable(a.copy()) for a in (x, W, b)]
+        want = [chainer.Variable(a.copy()) for a in (x, W, b)]
+        y_got = ops.leaky_relu(fn(*got, stride=2, pad=1))
+        y_want = F.leaky_relu(ref(*want, stride=2, pad=1))
+        numpy.testing.assert_allclose(y_got.array, y_want.array, rtol=1e-12)
+        gy = rng.standard_normal(y_got.shape)
+        y_got.grad, y_want.grad = gy, gy.copy()
+        y_got.backward()
+        y_want.backward()
+        for a, e in zip(got, want):
+            numpy.testing.assert_allclose(a.grad, e.grad, rtol=1e-10,
+                                          atol=1e-12)
+    gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
+    gradient_check.check_backward(
+        lambda *a: ops.batch_normalization(*a), (x, gamma, beta),
+        rng.standard_normal(x.shape), dtype=numpy.float64, atol=1e-6,
+        rtol=1e-6)
+
+
+def test_training_steps_match_chainer_functions(thread_split):
     fast = _train(True)
     slow = _train(False)
     for model_fast, model_slow in zip(fast[:2], slow[:2]):

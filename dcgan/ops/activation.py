@@ -11,16 +11,21 @@ import numpy
 from chainer import function_node
 
 from dcgan.ops import _common
+from dcgan.ops import threads
+from dcgan.ops.layout import empty_channels_last
 
 
 def _masked_grad(gy, y, slope):
     # gx = gy where y > 0, slope * gy elsewhere, laid out like y.
     gx = numpy.empty_like(y)
-    if slope == 0:
-        numpy.multiply(gy, y > 0, out=gx)
-    else:
-        numpy.multiply(gy, slope, out=gx)
-        numpy.copyto(gx, gy, where=y > 0)
+
+    def part(s):
+        if slope == 0:
+            numpy.multiply(gy[s], y[s] > 0, out=gx[s])
+        else:
+            numpy.multiply(gy[s], slope, out=gx[s])
+            numpy.copyto(gx[s], gy[s], where=y[s] > 0)
+    threads.parallel(part, len(y), y.size)
     return gx
 
 
@@ -32,13 +37,25 @@ class LeakyReLU(function_node.FunctionNode):
     def forward(self, inputs):
         x, = inputs
         _common.check_numpy(x)
-        if self.slope == 0:
-            y = numpy.maximum(x, 0)
-        elif 0 < self.slope <= 1:
-            y = numpy.multiply(x, x.dtype.type(self.slope))
-            numpy.maximum(x, y, out=y)
+        # 4-D outputs are written channels-last whatever the input's layout
+        # (the discriminator's noise add hands back NCHW memory), so the
+        # layout conversion rides on this pass instead of costing the next
+        # convolution a copy.
+        if x.ndim == 4:
+            y = empty_channels_last(x.shape, x.dtype)
         else:
-            y = numpy.where(x > 0, x, x * x.dtype.type(self.slope))
+            y = numpy.empty_like(x)
+        slope = x.dtype.type(self.slope)
+
+        def part(s):
+            if self.slope == 0:
+                numpy.maximum(x[s], 0, out=y[s])
+            elif 0 < self.slope <= 1:
+                numpy.multiply(x[s], slope, out=y[s])
+                numpy.maximum(x[s], y[s], out=y[s])
+            else:
+                numpy.copyto(y[s], numpy.where(x[s] > 0, x[s], x[s] * slope))
+        threads.parallel(part, len(x), x.size)
         self.retain_outputs((0,))
         return y,
 

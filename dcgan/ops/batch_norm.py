@@ -10,6 +10,7 @@ import numpy
 from chainer.functions.normalization import batch_normalization as _bn
 
 from dcgan.ops import _common
+from dcgan.ops import threads
 from dcgan.ops.layout import as_rows
 from dcgan.ops.layout import from_rows
 
@@ -27,12 +28,23 @@ class ChannelsLastBatchNormImpl(_bn.GeneralBatchNormalizationImpl):
         _common.check_numpy(x)
         rows = as_rows(x)
         n = rows.shape[0]
-        mean = rows.mean(axis=0)
-        centred = rows - mean
-        var = _channel_dot(centred, centred) / rows.dtype.type(n)
+        dtype = rows.dtype
+        mean = _total(threads.parallel(
+            lambda s: rows[s].sum(axis=0), n, rows.size)) / dtype.type(n)
+        centred = numpy.empty_like(rows)
+
+        def centre(s):
+            numpy.subtract(rows[s], mean, out=centred[s])
+            return _channel_dot(centred[s], centred[s])
+        var = _total(threads.parallel(centre, n, rows.size)) / dtype.type(n)
         inv_std = numpy.reciprocal(numpy.sqrt(var + eps, dtype=var.dtype))
-        centred *= (gamma * inv_std).astype(rows.dtype, copy=False)
-        centred += beta.astype(rows.dtype, copy=False)
+        scale = (gamma * inv_std).astype(dtype, copy=False)
+        shift = beta.astype(dtype, copy=False)
+
+        def affine(s):
+            centred[s] *= scale
+            centred[s] += shift
+        threads.parallel(affine, n, rows.size)
         y = from_rows(centred, x.shape)
         if running_mean is not None:
             adjust = n / max(n - 1., 1.)  # unbiased, as Chainer does
@@ -47,19 +59,37 @@ class ChannelsLastBatchNormImpl(_bn.GeneralBatchNormalizationImpl):
         rows = as_rows(x)
         g = as_rows(gy)
         n = rows.shape[0]
-        x_hat = rows - mean
-        x_hat *= inv_std
-        gbeta = g.sum(axis=0)
-        ggamma = _channel_dot(g, x_hat)
+        x_hat = numpy.empty_like(rows)
+
+        def sums(s):
+            numpy.subtract(rows[s], mean, out=x_hat[s])
+            x_hat[s] *= inv_std
+            return g[s].sum(axis=0), _channel_dot(g[s], x_hat[s])
+        parts = threads.parallel(sums, n, rows.size)
+        gbeta = _total([p[0] for p in parts])
+        ggamma = _total([p[1] for p in parts])
         coeff = gamma * inv_std
+        k_hat = coeff * ggamma / n
+        k_const = coeff * gbeta / n
+        gx = numpy.empty_like(g)
+
         # gx = coeff * (gy - (x_hat * ggamma + gbeta) / n)
-        gx = g * coeff
-        x_hat *= coeff * ggamma / n
-        gx -= x_hat
-        gx -= coeff * gbeta / n
+        def grad(s):
+            numpy.multiply(g[s], coeff, out=gx[s])
+            x_hat[s] *= k_hat
+            gx[s] -= x_hat[s]
+            gx[s] -= k_const
+        threads.parallel(grad, n, rows.size)
         return (from_rows(gx, x.shape), x_layout,
                 ggamma.astype(gamma.dtype, copy=False),
                 gbeta.astype(gamma.dtype, copy=False))
+
+
+def _total(parts):
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
 
 
 def _select_impl(node, inputs):

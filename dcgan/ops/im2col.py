@@ -8,6 +8,8 @@ the result (B*OH*OW, O) is already channels-last for the next layer.
 import numpy
 from numpy.lib.stride_tricks import as_strided
 
+from dcgan.ops import threads
+
 
 def out_size(size, k, s, p):
     return (size + 2 * p - k) // s + 1
@@ -18,7 +20,10 @@ def _pad(x, ph, pw):
         return x
     b, h, w, c = x.shape
     out = numpy.zeros((b, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
-    out[:, ph:ph + h, pw:pw + w] = x
+
+    def part(s):
+        out[s, ph:ph + h, pw:pw + w] = x[s]
+    threads.parallel(part, b, x.size)
     return out
 
 
@@ -32,7 +37,7 @@ def im2col(x, kh, kw, sy, sx, ph, pw):
     # A read-only strided view of all windows; the copy is the im2col.
     windows = as_strided(xp, (b, oh, ow, kh, kw, c),
                          (s0, s1 * sy, s2 * sx, s1, s2, s3), writeable=False)
-    return numpy.ascontiguousarray(windows)
+    return threads.copy(windows)
 
 
 def col2im(col, h, w, sy, sx, ph, pw):
@@ -41,9 +46,12 @@ def col2im(col, h, w, sy, sx, ph, pw):
     hp = max(h + 2 * ph, kh + sy * (oh - 1))
     wp = max(w + 2 * pw, kw + sx * (ow - 1))
     out = numpy.zeros((b, hp, wp, c), dtype=col.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, i:i + sy * oh:sy, j:j + sx * ow:sx] += col[:, :, :, i, j]
+
+    def part(s):
+        for i in range(kh):
+            for j in range(kw):
+                out[s, i:i + sy * oh:sy, j:j + sx * ow:sx] += col[s, :, :, i, j]
+    threads.parallel(part, b, col.size)
     if (hp, wp) == (h, w):
         return out
-    return numpy.ascontiguousarray(out[:, ph:ph + h, pw:pw + w])
+    return threads.copy(out[:, ph:ph + h, pw:pw + w])
