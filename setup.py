@@ -41,11 +41,12 @@ setup(
         'numpy>=2; ' + NEW_NUMPY,
         # chainer/_environment_check.py imports pkg_resources at run time;
         # Python >= 3.12 venvs have no setuptools, setuptools 82 removed
-        # pkg_resources and 81 warns (UserWarning) on every `import chainer`.
-        'setuptools<81',
+        # pkg_resources, and from 80.9 on it warns (a UserWarning, shown to
+        # every user) whenever Chainer is imported.
+        'setuptools<80.9',
         'pillow',
         'imageio',
-        'matplotlib',  # Chainer's PlotReport draws the loss plot with it
+        'matplotlib',  # draws loss.png (dcgan/extensions/metric_plot.py)
     ],
     extras_require={
         # CuPy 13.6.0 is the newest release that accepts NumPy 1.x.
