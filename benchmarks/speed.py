@@ -15,6 +15,9 @@ training updates of
                     'example'): the same work, with dcgan.ops on numpy.
   dcgan detached    the same with update_order='detached' (the default:
                     skips the example's wasted generator backward).
+  dcgan grad-only   the example's update on our nets by hand, each backward
+                    limited to the weights being updated (chainer.grad):
+                    what dcgan.updater would gain from doing the same.
   dcgan no-ops      update_order='example' with dcgan.layers.use_fast_cpu
                     (False): our nets on Chainer's functions.
   pytorch           when torch imports: the same nets and the same work per
@@ -34,7 +37,8 @@ A layer's backward is counted as 2 x its forward (input and weight
 gradient). The example's update runs D forward twice and backward twice for
 the D loss, G forward once and backward once for the D loss, and D and G
 backward once for the G loss: 8 F_D + 5 F_G per image. 'detached' skips one
-G backward: 8 F_D + 3 F_G. GFLOP/s is the work a variant did divided by its
+G backward: 8 F_D + 3 F_G. 'grad-only' also skips D's weight gradient in
+the G step and the image gradient of D's first layer: about 7 F_D + 3 F_G. GFLOP/s is the work a variant did divided by its
 time.
 """
 import argparse
@@ -253,6 +257,37 @@ class DcganUpdate(object):
                 self.updater.update()
 
 
+class GradOnlyUpdate(DcganUpdate):
+    """The example's update on our nets, with each backward limited to the
+    weights being updated (``chainer.grad``): the D loss does not reach G,
+    the G loss does not compute D's weight gradients. The same new weights
+    as the example (both are thrown away there); written by hand here to
+    measure what the updater would gain."""
+
+    def __init__(self, resolution, ch, batches, seed):
+        from dcgan.rng import TrainingRandom
+        super(GradOnlyUpdate, self).__init__(resolution, ch, batches,
+                                             'example', True, seed)
+        self.updater = None
+        self.rng = TrainingRandom(seed)
+
+    def __call__(self, batch):
+        x_real = to_float_batch(batch)
+        z = self.gen.make_hidden(len(batch), self.rng)  # the updater's order
+        y_real = self.dis(x_real, rng=self.rng)
+        x_fake = self.gen(z)
+        y_fake = self.dis(x_fake, rng=self.rng)
+        for model, opt, loss in (
+                (self.dis, self.opt_dis,
+                 ExampleUpdate.loss_dis(self.dis, y_fake, y_real)),
+                (self.gen, self.opt_gen,
+                 ExampleUpdate.loss_gen(self.gen, y_fake))):
+            model.cleargrads()
+            params = list(model.params())
+            chainer.grad([loss], params, set_grad=True)
+            opt.update()
+
+
 # -- (3) PyTorch --------------------------------------------------------------
 
 def make_torch_update(resolution, ch, seed):
@@ -390,6 +425,7 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
     f_g, f_d = forward_flops(resolution, ch)
     example_flops = 8 * f_d + 5 * f_g
     detached_flops = 8 * f_d + 3 * f_g
+    grad_only_flops = 7 * f_d + 3 * f_g
 
     makers = [
         ('chainer-example', lambda: ExampleUpdate(resolution, ch),
@@ -398,6 +434,8 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
             resolution, ch, batches, 'example', True, seed), example_flops),
         ('dcgan detached', lambda: DcganUpdate(
             resolution, ch, batches, 'detached', True, seed), detached_flops),
+        ('dcgan grad-only', lambda: GradOnlyUpdate(
+            resolution, ch, batches, seed), grad_only_flops),
         ('dcgan no-ops', lambda: DcganUpdate(
             resolution, ch, batches, 'example', False, seed), example_flops),
     ]

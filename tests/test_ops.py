@@ -334,3 +334,40 @@ def test_nets_take_the_fast_path_on_numpy():
         y = gen(z)
     assert type(y.creator_node.inputs[0].creator_node).__name__ == \
         'Deconvolution2DFunction'
+
+
+def _r1_grads(fast):
+    """Gradient of an R1 penalty (|dD(x)/dx|^2) w.r.t. D's weights."""
+    numpy.random.seed(3)
+    dis = nets.Discriminator(resolution=16, ch=16, noise_sigma=0)
+    x = chainer.Variable(numpy.random.default_rng(4).random(
+        (3, 3, 16, 16), dtype=numpy.float32))
+    with layers.use_fast_cpu(fast):
+        y = dis(x)
+        gx, = chainer.grad([F.sum(y)], [x], enable_double_backprop=True)
+        penalty = F.sum(gx * gx)
+        dis.cleargrads()
+        penalty.backward()
+    return float(penalty.array), {n: p.grad for n, p in dis.namedparams()}
+
+
+def test_r1_penalty_double_backward_matches_chainer():
+    pen_fast, grads_fast = _r1_grads(True)
+    pen_slow, grads_slow = _r1_grads(False)
+    numpy.testing.assert_allclose(pen_fast, pen_slow, rtol=1e-4)
+    checked = 0
+    for name, g in grads_slow.items():
+        got = grads_fast[name]
+        # No path from a parameter is None on one side and exact zeros on
+        # the other (the true gradient is 0 either way).
+        if got is None or g is None:
+            other = g if got is None else got
+            assert other is None or not numpy.any(other), name
+            continue
+        if name in _BIASES_BEFORE_BN:
+            continue  # true gradient 0: both sides are rounding noise
+        scale = float(numpy.abs(g).max()) + 1e-12
+        numpy.testing.assert_allclose(got, g, rtol=1e-3, atol=1e-4 * scale,
+                                      err_msg=name)
+        checked += 1
+    assert checked >= 8  # every conv's W at least
