@@ -88,6 +88,9 @@ def _check_pixel_count(size):
 def _to_8_bits(image):
     """Return an equivalent image of mode L, LA, RGB or RGBA."""
     mode = image.mode
+    if mode in ('L', 'RGB') and 'transparency' in image.info:
+        # PNG/GIF "this one colour is transparent" (tRNS chunk).
+        return image.convert('RGBA')
     if mode in ('L', 'LA', 'RGB', 'RGBA'):
         return image
     if mode.startswith('I;16') or mode == 'I':

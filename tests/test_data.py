@@ -146,6 +146,18 @@ def test_palette_with_transparency(tmp_path):
     assert pixel(folder, 0, 4, 12) == RED
 
 
+@pytest.mark.parametrize('mode, transparent, opaque', [
+    ('RGB', (0, 255, 0), RED), ('L', 7, 200)])
+def test_single_transparent_colour_trns(tmp_path, mode, transparent, opaque):
+    picture = Image.new(mode, (16, 16), transparent)
+    picture.paste(opaque, (8, 0, 16, 16))
+    picture.save(tmp_path / 'trns.png', transparency=transparent)
+    folder = load_one(tmp_path / 'trns.png', background='white')
+    assert pixel(folder, 0, 4, 2) == (255, 255, 255)
+    expected = opaque if mode == 'RGB' else (opaque,) * 3
+    assert pixel(folder, 0, 4, 12) == expected
+
+
 def test_animated_gif_gives_its_first_frame(tmp_path):
     red = Image.new('RGB', (16, 16), RED)
     blue = Image.new('RGB', (16, 16), BLUE)
