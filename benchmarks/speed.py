@@ -1,7 +1,8 @@
 """Training speed on the CPU: Chainer's example vs dcgan vs PyTorch, one process.
 
     python benchmarks/speed.py [--quick] [--sizes 32:50,96:10] [--ch 512]
-                               [--iters 4] [--no-torch]
+                               [--iters 3] [--warmup 1] [--only NAMES]
+                               [--malloc reuse|default] [--no-torch]
 
 For each resolution:batch pair, on the same uint8 batches, it times whole
 training updates of
@@ -505,9 +506,9 @@ def main(argv=None):
                         help='resolution:batch pairs, comma separated')
     parser.add_argument('--ch', type=int, default=512,
                         help="the nets' ch (the example's 512)")
-    parser.add_argument('--iters', type=int, default=4,
+    parser.add_argument('--iters', type=int, default=3,
                         help='timed updates per variant')
-    parser.add_argument('--warmup', type=int, default=2,
+    parser.add_argument('--warmup', type=int, default=1,
                         help='untimed updates per variant first')
     parser.add_argument('--quick', action='store_true',
                         help='2 timed updates after 1 warm-up')

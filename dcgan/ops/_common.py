@@ -2,6 +2,7 @@
 import chainer
 import numpy
 
+from dcgan.ops import threads
 from dcgan.ops.layout import as_rows
 
 
@@ -30,3 +31,10 @@ def check_numpy(*arrays):
             raise TypeError(
                 'dcgan.ops work on numpy arrays only, got {}; use '
                 'chainer.functions for other devices'.format(type(a)))
+
+
+def add_bias(y, b):
+    """y += b over the last axis of a channels-last array, on all cores."""
+    def part(s):
+        y[s] += b
+    threads.parallel(part, len(y), y.size)

@@ -5,6 +5,7 @@ from chainer import function_node
 from chainer.utils import type_check
 
 from dcgan.ops import _common
+from dcgan.ops._common import add_bias
 from dcgan.ops.im2col import im2col
 from dcgan.ops.layout import channels_first_view
 from dcgan.ops.layout import channels_last
@@ -52,7 +53,7 @@ class Convolution2D(function_node.FunctionNode):
         w_mat = W.transpose(2, 3, 1, 0).reshape(kh * kw * in_c, out_c)
         y = numpy.matmul(col.reshape(batch * oh * ow, -1), w_mat)
         if b is not None:
-            y += b
+            add_bias(y, b)
         return channels_first_view(y.reshape(batch, oh, ow, out_c)),
 
     def backward(self, indexes, grad_outputs):

@@ -6,6 +6,7 @@ from chainer import function_node
 from chainer.utils import type_check
 
 from dcgan.ops import _common
+from dcgan.ops._common import add_bias
 from dcgan.ops.im2col import col2im
 from dcgan.ops.im2col import im2col
 from dcgan.ops.im2col import out_size
@@ -62,7 +63,7 @@ class Deconvolution2D(function_node.FunctionNode):
         col = numpy.matmul(x_rows, w_mat).reshape(batch, h, w, kh, kw, out_c)
         y = col2im(col, oh, ow, self.sy, self.sx, self.ph, self.pw)
         if b is not None:
-            y += b
+            add_bias(y, b)
         return channels_first_view(y),
 
     def backward(self, indexes, grad_outputs):
