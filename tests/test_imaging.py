@@ -46,3 +46,11 @@ def test_failed_write_keeps_the_old_file(tmp_path):
         imaging.atomic_write(path, broken)
     assert open(path, 'rb').read() == before
     assert sorted(os.listdir(tmp_path)) == ['keep.png']
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    path = str(tmp_path / 'mode.png')
+    imaging.save_png(path, numpy.zeros((2, 2, 3), numpy.uint8))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
