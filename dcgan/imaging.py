@@ -8,6 +8,11 @@ import tempfile
 
 import numpy
 
+# Read once: os.umask can only be read by setting it, which is not safe to
+# do while other threads may be creating files.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def to_uint8(x):
     """float images in [0, 1] (any device, Variable or array) -> uint8 numpy."""
@@ -67,9 +72,7 @@ def atomic_write(path, write):
         write(tmp)
         # mkstemp makes the file private (0600); give it the mode any other
         # new file here would get.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
