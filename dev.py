@@ -100,9 +100,10 @@ def create_venv(path):
 
 def pip_env():
     env = dict(os.environ)
-    # PIP_CONSTRAINT reaches the isolated environment in which pip builds
-    # Chainer's sdist (a -c flag does not); pip >= 25.3 reads build
-    # constraints from PIP_BUILD_CONSTRAINT instead. Older pips ignore it.
+    # Chainer's sdist is built in an isolated environment that a -c flag
+    # does not reach. Up to pip 25.2 PIP_CONSTRAINT does; newer pips read
+    # PIP_BUILD_CONSTRAINT instead (seen: pip 26.3 with PIP_CONSTRAINT alone
+    # fails on "No module named 'pkg_resources'"); older pips ignore it.
     env['PIP_CONSTRAINT'] = CONSTRAINTS
     env['PIP_BUILD_CONSTRAINT'] = CONSTRAINTS
     env['PIP_DISABLE_PIP_VERSION_CHECK'] = '1'
@@ -146,11 +147,11 @@ def ensure_env():
     return python
 
 
-def run(command):
+def run(command, cwd):
     say('running ' + ' '.join(relative(c) if os.path.isabs(c) else c
                               for c in command))
     try:
-        return subprocess.call(command, cwd=ROOT)
+        return subprocess.call(command, cwd=cwd)
     except KeyboardInterrupt:
         return 130
 
@@ -167,10 +168,12 @@ def main(argv):
     if action == 'demo':
         python = ensure_env()
         script = os.path.join(ROOT, 'examples', 'train_dcgan.py')
-        return run([python, script] + DEMO_ARGS + extra)
+        # In the caller's folder, so relative paths the user passes work.
+        return run([python, script] + DEMO_ARGS + extra, os.getcwd())
     if action == 'test':
         python = ensure_env()
-        return run([python, '-m', 'pytest', '-q'] + extra)
+        # In the repository, where pytest.ini is.
+        return run([python, '-m', 'pytest', '-q'] + extra, ROOT)
     raise DevError('unknown command "%s"; use "demo" or "test" '
                    '(python dev.py --help).' % action)
 
