@@ -1,10 +1,12 @@
 """Install the dcgan package.
 
 Chainer 7.8.1 ships only as a source package whose setup.py imports
-pkg_resources, so install with the constraint file for your Python in the
-PIP_CONSTRAINT environment variable (dev.py does this for you):
+pkg_resources, so install with constraints/install.txt in the environment,
+where it also reaches the isolated build of Chainer (dev.py does this for you):
 
-    PIP_CONSTRAINT=constraints/py311-py312.txt pip install -e .[test]
+    export PIP_CONSTRAINT=constraints/install.txt        # install; build up to pip 25.2
+    export PIP_BUILD_CONSTRAINT=constraints/install.txt  # build, pip >= 25.3
+    pip install -e .[test]
 """
 import os
 import re
