@@ -1,7 +1,6 @@
 """2-D transposed convolution: one GEMM, then col2im."""
 import numpy
 
-import chainer
 from chainer import function_node
 from chainer.utils import type_check
 
@@ -58,13 +57,42 @@ class Deconvolution2D(function_node.FunctionNode):
         in_c, out_c, kh, kw = W.shape
         batch, _, h, w = x.shape
         oh, ow = self._out_hw(h, w, kh, kw)
-        x_rows = channels_last(x).reshape(-1, in_c)
-        w_mat = W.transpose(0, 2, 3, 1).reshape(in_c, kh * kw * out_c)
-        col = numpy.matmul(x_rows, w_mat).reshape(batch, h, w, kh, kw, out_c)
-        y = col2im(col, oh, ow, self.sy, self.sx, self.ph, self.pw)
+        if self._as_convolution(W.shape, (oh, ow), (h, w)):
+            y = self._forward_as_convolution(x, W)
+        else:
+            x_rows = channels_last(x).reshape(-1, in_c)
+            w_mat = W.transpose(0, 2, 3, 1).reshape(in_c, kh * kw * out_c)
+            col = numpy.matmul(x_rows, w_mat).reshape(
+                batch, h, w, kh, kw, out_c)
+            y = col2im(col, oh, ow, self.sy, self.sx, self.ph, self.pw)
         if b is not None:
             add_bias(y, b)
         return channels_first_view(y),
+
+    def _as_convolution(self, w_shape, out_hw, in_hw):
+        # With stride 1 a transposed convolution is a convolution with the
+        # flipped kernel and pad k - 1 - p: im2col + GEMM writes the output
+        # directly instead of a GEMM into k*k-fold columns and k*k strided
+        # adds (col2im). Worth it when the input's columns are no wider
+        # than the output's (out channels >= in channels), e.g. the
+        # gradient of the discriminator's 3x3 convolutions.
+        in_c, out_c, kh, kw = w_shape
+        return (self.sy == 1 and self.sx == 1
+                and self.ph <= kh - 1 and self.pw <= kw - 1
+                and out_hw == (in_hw[0] + kh - 1 - 2 * self.ph,
+                               in_hw[1] + kw - 1 - 2 * self.pw)
+                and out_c >= in_c)
+
+    def _forward_as_convolution(self, x, W):
+        in_c, out_c, kh, kw = W.shape
+        col = im2col(channels_last(x), kh, kw, 1, 1,
+                     kh - 1 - self.ph, kw - 1 - self.pw)
+        batch, oh, ow = col.shape[:3]
+        # (i, j, c) x o with the kernel flipped in both directions.
+        w_mat = W[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(
+            kh * kw * in_c, out_c)
+        y = numpy.matmul(col.reshape(batch * oh * ow, -1), w_mat)
+        return y.reshape(batch, oh, ow, out_c)
 
     def backward(self, indexes, grad_outputs):
         from dcgan.ops.conv2d import Convolution2D
@@ -74,8 +102,10 @@ class Deconvolution2D(function_node.FunctionNode):
         kh, kw = W.shape[2:]
         stride, pad = (self.sy, self.sx), (self.ph, self.pw)
         # Both gradients need im2col of gy: build it once.
-        col = im2col(channels_last(gy.array), kh, kw, self.sy, self.sx,
-                     self.ph, self.pw)
+        col = None
+        if 0 in indexes or 1 in indexes:
+            col = im2col(channels_last(gy.array), kh, kw, self.sy, self.sx,
+                         self.ph, self.pw)
         ret = []
         if 0 in indexes:
             gx, = Convolution2D(stride, pad, col=col).apply((gy, W))

@@ -11,6 +11,8 @@ import concurrent.futures
 import os
 import threading
 
+import numpy
+
 MIN_ELEMENTS = 1 << 18  # below this, one thread is faster
 
 _lock = threading.Lock()
@@ -55,7 +57,6 @@ def parallel(fn, length, size):
 
 def copy(src):
     """C-contiguous copy of ``src`` (any strides), made in parallel."""
-    import numpy
     out = numpy.empty(src.shape, dtype=src.dtype)
 
     def part(s):
