@@ -11,6 +11,7 @@ from chainer import training
 from chainer.training import extensions
 
 from dcgan import data, demo_data, imaging
+from dcgan.cli import console
 from dcgan.cli import resume as resuming
 from dcgan.cli.devices import get_device
 from dcgan.cli.errors import UsageError, fail
@@ -152,11 +153,15 @@ def extend(trainer, args, ctx, modules):
     trainer.extend(extensions.LogReport(trigger=ctx.display_trigger))
     keys = ['epoch', 'iteration', 'gen/loss', 'dis/loss', 'dis/real', 'dis/fake']
     keys += getattr(ctx, 'extra_report_keys', [])
-    trainer.extend(extensions.PrintReport(keys + ['elapsed_time']), trigger=ctx.display_trigger)
+    # A progress bar only on a terminal; in a log file it would be noise.
+    progress_bar = args.progress_bar and console.is_terminal()
+    out = sys.stdout if progress_bar else console.PlainText(sys.stdout)
+    trainer.extend(extensions.PrintReport(keys + ['elapsed_time'], out=out),
+                   trigger=ctx.display_trigger)
     trainer.extend(MetricPlot(['gen/loss', 'dis/loss'], 'loss.png'), trigger=ctx.display_trigger)
     trainer.extend(MetricPlot(['dis/real', 'dis/fake'], 'dis_output.png'),
                    trigger=ctx.display_trigger)
-    if args.progress_bar:
+    if progress_bar:
         trainer.extend(extensions.ProgressBar(update_interval=10))
     trainer.extend(PreviewGrid(ctx.sample_gen, args.preview_rows, args.preview_cols, args.seed),
                    trigger=snap)

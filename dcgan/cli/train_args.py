@@ -98,7 +98,8 @@ def build_parser(option_modules=()):
     g.add_argument('--preview_rows', type=positive_int, default=10, help='rows of the preview grid')
     g.add_argument('--preview_cols', type=positive_int, default=10, help='columns of the preview grid')
     g.add_argument('--no-progress-bar', dest='progress_bar', action='store_false',
-                   help='no progress bar (log lines only)')
+                   help='no progress bar (log lines only; also the case when '
+                        'output is not a terminal)')
 
     for module in option_modules:
         if hasattr(module, 'add_arguments'):
