@@ -28,9 +28,10 @@ training updates of
   numpy GEMM        a 2048^3 float32 matmul, the machine's reachable peak.
 
 Variants are run in turn (one update each per round) so that load from
-other processes hits them alike; warm-up updates are not timed; figures are
-medians over the rounds, with the 1-minute load average (mean over that
-variant's timed updates) beside them.
+other processes hits them alike; warm-up updates are not timed. Figures are
+the median over the rounds and the best (fastest) round, which on a shared
+machine is the one least disturbed by others; the 1-minute load average
+(mean over that variant's timed updates) is printed beside them.
 
 FLOPs: F_G and F_D are 2 x multiply-adds of one forward pass of the
 generator / discriminator per image (conv, deconv and linear layers only).
@@ -464,13 +465,17 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
                 loads[name].append(os.getloadavg()[0])
 
     gemm_rate = gemm_flops / statistics.median(times[variants[0][0]])
+    gemm_best = gemm_flops / min(times[variants[0][0]])
     rows = []
     for name, _, flops, n_img in variants:
         t = statistics.median(times[name])
+        best = min(times[name])
         rows.append(dict(name=name, seconds=t,
                          img_s=None if n_img is None else n_img / t,
+                         best_img_s=None if n_img is None else n_img / best,
                          gflops=flops / t / 1e9,
                          of_gemm=flops / t / gemm_rate,
+                         best_of_gemm=flops / best / gemm_best,
                          load=statistics.mean(loads[name])))
     return rows, example_flops, detached_flops
 
@@ -482,21 +487,30 @@ def print_table(resolution, batchsize, ch, rows, example_flops,
               resolution, batchsize, ch, example_flops / 1e9,
               detached_flops / 1e9, iters))
     by_name = {r['name']: r for r in rows}
-    ref = by_name.get('chainer-example', {}).get('img_s')
-    torch_rate = by_name.get('pytorch', {}).get('img_s')
-    head = '{:<20} {:>8} {:>8} {:>8} {:>7} {:>11} {:>9} {:>6}'
-    print(head.format('variant', 's/update', 'img/s', 'GFLOP/s', '% GEMM',
-                      'vs example', 'vs torch', 'load1'))
+    head = ('{:<16} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7} | {:>7} {:>7} {:>7}'
+            ' {:>5}')
+    print(head.format('', 'median:', '', '', '', 'vs', 'vs', 'best:', 'vs',
+                      'vs', ''))
+    print(head.format('variant', 's/update', 'img/s', 'GFLOP/s', '%GEMM',
+                      'example', 'torch', 'img/s', 'example', 'torch',
+                      'load1'))
+
+    def ratio(r, key, other):
+        base = by_name.get(other, {}).get(key)
+        if r[key] is None or not base:
+            return '-'
+        return '{:.2f}x'.format(r[key] / base)
+
     for r in rows:
         img = '-' if r['img_s'] is None else '{:.2f}'.format(r['img_s'])
-        vs_ex = '-' if (r['img_s'] is None or not ref) else \
-            '{:.2f}x'.format(r['img_s'] / ref)
-        vs_t = '-' if (r['img_s'] is None or not torch_rate) else \
-            '{:.2f}x'.format(r['img_s'] / torch_rate)
-        print(head.format(r['name'], '{:.3f}'.format(r['seconds']), img,
-                          '{:.1f}'.format(r['gflops']),
-                          '{:.0f}%'.format(100 * r['of_gemm']), vs_ex, vs_t,
-                          '{:.2f}'.format(r['load'])))
+        best = '-' if r['best_img_s'] is None else '{:.2f}'.format(
+            r['best_img_s'])
+        print(head.format(
+            r['name'], '{:.3f}'.format(r['seconds']), img,
+            '{:.1f}'.format(r['gflops']), '{:.0f}%'.format(100 * r['of_gemm']),
+            ratio(r, 'img_s', 'chainer-example'), ratio(r, 'img_s', 'pytorch'),
+            best, ratio(r, 'best_img_s', 'chainer-example'),
+            ratio(r, 'best_img_s', 'pytorch'), '{:.2f}'.format(r['load'])))
     print()
 
 
