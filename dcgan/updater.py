@@ -146,6 +146,14 @@ class DCGANUpdater(StandardUpdater):
             loss = loss + self.feature_matching * fm
         return loss
 
+    def _step(self, name, model, loss):
+        """Update ``model`` by ``loss``, backpropagating only as far as its
+        own parameters (``loss.backward()`` would also fill the other net's
+        gradients, which are thrown away)."""
+        model.cleargrads()
+        chainer.grad([loss], list(model.params()), set_grad=True)
+        self.get_optimizer(name).update()
+
     def _report(self, loss_dis, y_real, y_fake):
         chainer.report({'loss': loss_dis,
                         'real': F.mean(y_real.array),
@@ -159,7 +167,7 @@ class DCGANUpdater(StandardUpdater):
         y_real, _, r1 = self._dis_real(x_real)
         y_fake, _ = self._dis_forward(x_fake)
         loss = self._with_r1(self.dis_loss(y_real, y_fake), r1)
-        self.get_optimizer('dis').update(lambda: loss)
+        self._step('dis', self.dis, loss)
         self._report(loss, y_real, y_fake)
 
     def gen_only_step(self, batchsize):
@@ -170,7 +178,7 @@ class DCGANUpdater(StandardUpdater):
         x_fake = self.gen(self.gen.make_hidden(batchsize, self.rng))
         y_fake, h_fake = self._dis_forward(x_fake)
         loss = self._gen_loss(y_fake, h_real, h_fake)
-        self.get_optimizer('gen').update(lambda: loss)
+        self._step('gen', self.gen, loss)
         chainer.report({'loss': loss}, self.gen)
 
     def joint_step(self):
@@ -186,20 +194,19 @@ class DCGANUpdater(StandardUpdater):
             d_in = chainer.Variable(x_fake.array)
         y_fake, h_fake = self._dis_forward(d_in)
         loss_dis = self._with_r1(self.dis_loss(y_real, y_fake), r1)
-        self.get_optimizer('dis').update(lambda: loss_dis)
+        self._step('dis', self.dis, loss_dis)
         self._report(loss_dis, y_real, y_fake)
 
         loss_gen = self._gen_loss(y_fake, h_real, h_fake)
-        gen_opt = self.get_optimizer('gen')
         if self.update_order == 'example':
-            gen_opt.update(lambda: loss_gen)
+            self._step('gen', self.gen, loss_gen)
         else:
-            d_in.grad_var = None
-            loss_gen.backward()
-            x_fake.grad = d_in.grad
+            # The G loss's gradient at the generated images, then on into G.
+            grad_images, = chainer.grad([loss_gen], [d_in])
+            x_fake.grad = grad_images.array
             self.gen.cleargrads()
             x_fake.backward()
-            gen_opt.update()
+            self.get_optimizer('gen').update()
         chainer.report({'loss': loss_gen}, self.gen)
 
     # -- the update --------------------------------------------------------

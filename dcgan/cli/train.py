@@ -7,6 +7,7 @@ import types
 import warnings
 
 import chainer
+import numpy
 from chainer import training
 from chainer.training import extensions
 
@@ -19,6 +20,7 @@ from dcgan.cli.train_args import build_parser, check_arguments
 from dcgan.extensions.metric_plot import MetricPlot
 from dcgan.extensions.preview import PreviewGrid
 from dcgan.iterators import make_iterator
+from dcgan.ops.malloc import reuse_freed_memory
 from dcgan.nets import ArchitectureError, Discriminator, Generator
 from dcgan.triggers import IntervalOrEnd
 from dcgan.updater import DCGANUpdater
@@ -99,6 +101,10 @@ def print_summary(device, args, folder, gen, dis, stop):
 def build(args, modules):
     device = get_device(args.device)
     device.use()
+    if device.xp is numpy:
+        # Keep freed im2col/activation buffers for reuse instead of page
+        # faulting fresh ones every step (see dcgan/ops/malloc.py).
+        reuse_freed_memory()
     try:
         folder = load_training_images(args)
     except data.DatasetError as e:
