@@ -17,7 +17,8 @@ import time
 
 # Arguments `demo` always passes to examples/train_dcgan.py; the user's
 # extra arguments come after them, so they win for flags given twice.
-DEMO_ARGS = ['--iteration', '1000', '--ch', '64', '--out', 'result/demo']
+DEMO_ARGS = ['--iteration', '1000', '--ch', '128', '--batchsize', '32',
+             '--demo_images', '1024', '--snapshot_interval', '250', '--out', 'result/demo']
 
 MIN_PYTHON = (3, 11)
 ROOT = os.path.dirname(os.path.abspath(__file__))
