@@ -7,13 +7,12 @@ memorisation check (samples beside their nearest training images).
 
 Argument parsing and printing only; the work is in dcgan.swd and dcgan.nearest.
 """
-import argparse
 import sys
 import warnings
 
 from dcgan import data, demo_data, imaging
 from dcgan.cli.devices import add_device_arguments, get_device
-from dcgan.cli.errors import UsageError, fail
+from dcgan.cli.errors import ArgumentParser, UsageError, fail
 
 
 def _common_arguments(parser):
@@ -61,7 +60,7 @@ def load(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog='dcgan-evaluate',
         description='Sliced Wasserstein distance (SWD, x1e3, lower is better) between a '
                     'generator\'s samples and the training images; optionally the '
@@ -112,7 +111,7 @@ def write_nearest(gen, images, path, n_samples, k, seed):
 
 
 def nearest_run(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog='nearest', description='Memorisation check: generated samples beside their '
                                     'nearest training images (L2 on 16 px thumbnails).')
     _common_arguments(parser)

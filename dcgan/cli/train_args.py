@@ -1,25 +1,11 @@
 """The training command's flags: Chainer example's names and defaults first."""
-import argparse
 
+from dcgan.cli.argtypes import positive_float, positive_int
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
 from dcgan.data import DatasetError, parse_background
 from dcgan.losses import LOSSES
 from dcgan.updater import UPDATE_ORDERS
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError('must be a positive whole number, got {}'.format(text))
-    return value
-
-
-def positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError('must be a positive number, got {}'.format(text))
-    return value
 
 
 def build_parser(option_modules=()):

@@ -13,8 +13,9 @@ import sys
 import numpy
 
 from dcgan import imaging, latent, modelio
+from dcgan.cli.argtypes import positive_int
 from dcgan.cli.devices import add_device_arguments, get_device
-from dcgan.cli.errors import UsageError, fail
+from dcgan.cli.errors import ArgumentParser, UsageError, fail
 from dcgan.extensions import walk_gif
 from dcgan.nets import ArchitectureError
 
@@ -23,13 +24,6 @@ from dcgan.nets import ArchitectureError
 # batches keep memory down at no cost.
 GPU_BATCH = 64
 CPU_BATCH = 8
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError('must be a positive whole number, got {}'.format(text))
-    return value
 
 
 def grid_shape(text):
@@ -63,7 +57,7 @@ def dimension_list(text):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog='dcgan-walk',
         description='Make a latent-walk GIF (or a grid of walks, or a traversal of single '
                     'latent dimensions) from a generator file or trainer snapshot.')
