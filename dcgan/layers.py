@@ -65,7 +65,10 @@ def _fast(x):
 
 
 def _plain_conv_link(link):
-    return (link.W.array is not None
+    # A link with hooks (e.g. spectral normalisation) must be called itself:
+    # the fast path reads link.W directly and would skip the hook.
+    return (not link.local_link_hooks
+            and link.W.array is not None
             and tuple(link.dilate) == (1, 1)
             and getattr(link, 'groups', 1) == 1)
 

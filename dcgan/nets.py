@@ -200,13 +200,6 @@ class Discriminator(chainer.Chain):
                 config[name] = True
         return config
 
-    def _conv(self, link, h):
-        # A hooked link (spectral norm) must be called itself: the fast path
-        # in dcgan.layers reads link.W directly and would skip the hook.
-        if link.local_link_hooks:
-            return link(h)
-        return layers.conv(link, h)
-
     def _noise(self, h, rng):
         if not chainer.config.train or not self.noise_sigma:
             return h
@@ -221,10 +214,10 @@ class Discriminator(chainer.Chain):
     def features(self, x, rng=None):
         """The last hidden layer, (B, ch, bottom_width, bottom_width)."""
         h = self._noise(x, rng)
-        h = layers.leaky_relu(self._noise(self._conv(self.c0_0, h), rng))
+        h = layers.leaky_relu(self._noise(layers.conv(self.c0_0, h), rng))
         for k in range(self.n_stages):
             for name in ('%d_1' % k, '%d_0' % (k + 1)):
-                h = self._conv(getattr(self, 'c' + name), h)
+                h = layers.conv(getattr(self, 'c' + name), h)
                 h = layers.batch_norm(getattr(self, 'bn' + name), h)
                 h = layers.leaky_relu(self._noise(h, rng))
         return h

@@ -127,3 +127,16 @@ def test_discriminator_noise_only_while_training_and_optional():
     with chainer.using_config('train', True):
         assert not numpy.array_equal(dis(x).array, dis(x).array)
         numpy.testing.assert_allclose(quiet(x).array, quiet(x).array)
+
+
+def test_spectral_norm_hook_runs_on_the_fast_cpu_path():
+    # The hook's power iteration updates u on every training forward; a
+    # fast path that read link.W directly would leave u untouched.
+    dis = Discriminator(resolution=16, ch=16, spectral_norm=True)
+    x = numpy.random.RandomState(0).rand(2, 3, 16, 16).astype(numpy.float32)
+    hook = dis.c1_0.local_link_hooks['SpectralNormalization']
+    with chainer.using_config('train', True):
+        dis(x)
+        u_before = getattr(dis.c1_0, hook.vector_name).copy()
+        dis(x)
+    assert not numpy.array_equal(u_before, getattr(dis.c1_0, hook.vector_name))

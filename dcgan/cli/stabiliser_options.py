@@ -160,7 +160,6 @@ def extend_trainer(trainer, args, ctx):
 
     if args.nan_guard:
         trainer.extend(NaNGuard({'gen': ctx.gen, 'dis': ctx.dis}))
-        _report_divergence_as_usage_error(trainer)
     if args.ema:
         ema = GeneratorEMA(ctx.gen, decay=args.ema)
         trainer.extend(ema)
@@ -181,17 +180,3 @@ def extend_trainer(trainer, args, ctx):
         trainer.extend(NearestGrid(ctx.sample_gen, ctx.images, seed=args.seed,
                                    folder='nearest'), trigger=trigger)
 
-
-def _report_divergence_as_usage_error(trainer):
-    """Make a diverged run end with the guard's one sentence, not a traceback:
-    dcgan-train prints UsageError messages as one line."""
-    from dcgan.cli.errors import UsageError
-    from dcgan.extensions.nan_guard import TrainingDiverged
-    run = trainer.run
-
-    def run_with_guard(*args, **kwargs):
-        try:
-            return run(*args, **kwargs)
-        except TrainingDiverged as e:
-            raise UsageError(str(e)) from None
-    trainer.run = run_with_guard

@@ -18,6 +18,7 @@ from dcgan.cli.devices import get_device
 from dcgan.cli.errors import UsageError, fail
 from dcgan.cli.train_args import build_parser, check_arguments
 from dcgan.extensions.metric_plot import MetricPlot
+from dcgan.extensions.nan_guard import TrainingDiverged
 from dcgan.extensions.preview import PreviewGrid
 from dcgan.iterators import make_iterator
 from dcgan.ops.malloc import reuse_freed_memory
@@ -201,7 +202,7 @@ def run(argv=None):
             resume_from, updater.iteration))
     write_config(args.out, gen, dis, args, folder)
     try:
-        trainer.run()
+        trainer.run(show_loop_exception_msg=False)
     except KeyboardInterrupt:
         last = resuming.newest_snapshot(args.out)
         print('\nInterrupted at iteration {}. Run the same command again to continue{}.'
@@ -213,7 +214,9 @@ def run(argv=None):
 def main(argv=None):
     try:
         return run(argv)
-    except UsageError as e:
+    except (UsageError, TrainingDiverged) as e:
+        # TrainingDiverged: the NaN guard's sentence (the iteration and what
+        # went non-finite); earlier snapshots are untouched.
         fail(str(e))
 
 
