@@ -52,6 +52,7 @@ def test_guard_names_a_non_finite_loss():
         guard.check({'gen/loss': numpy.float32(1.0), 'dis/loss': numpy.float32(math.inf)}, 7)
 
 
+@pytest.mark.filterwarnings('ignore:overflow:RuntimeWarning', 'ignore:invalid value:RuntimeWarning')
 def test_cli_turns_divergence_into_one_sentence(tmp_path, capsys):
     from dcgan.cli import train
     # Adam steps of 1e30 overflow the weights at once.
