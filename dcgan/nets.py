@@ -64,6 +64,20 @@ def stages_for(resolution):
         .format(resolution))
 
 
+def _geometry(resolution, n_stages, bottom_width):
+    """``(n_stages, bottom_width)`` for ``resolution``, filling in what is
+    None and refusing a given pair that does not make ``resolution``."""
+    if n_stages is None:
+        n_stages = stages_for(resolution)
+    if bottom_width is None:
+        return n_stages, bottom_width_for(resolution, n_stages)
+    if bottom_width * 2 ** n_stages != resolution:
+        raise ArchitectureError(
+            'bottom_width {} with {} stages gives {} px, not {}'.format(
+                bottom_width, n_stages, bottom_width * 2 ** n_stages, resolution))
+    return n_stages, bottom_width
+
+
 def _stage_widths(ch, n_stages):
     widths = [ch // 2 ** k for k in range(n_stages + 1)]
     if widths[-1] < 1:
@@ -88,14 +102,7 @@ class Generator(chainer.Chain):
     def __init__(self, n_hidden=100, resolution=32, ch=512, out_channels=3,
                  n_stages=None, bottom_width=None, wscale=0.02, init_seed=None):
         super(Generator, self).__init__()
-        if n_stages is None:
-            n_stages = stages_for(resolution)
-        if bottom_width is None:
-            bottom_width = bottom_width_for(resolution, n_stages)
-        elif bottom_width * 2 ** n_stages != resolution:
-            raise ArchitectureError(
-                'bottom_width {} with {} stages gives {} px, not {}'.format(
-                    bottom_width, n_stages, bottom_width * 2 ** n_stages, resolution))
+        n_stages, bottom_width = _geometry(resolution, n_stages, bottom_width)
         widths = _stage_widths(ch, n_stages)
         self.n_hidden = n_hidden
         self.ch = ch
@@ -159,10 +166,7 @@ class Discriminator(chainer.Chain):
                  bottom_width=None, wscale=0.02, noise_sigma=0.2, init_seed=None,
                  spectral_norm=False, minibatch_std=False):
         super(Discriminator, self).__init__()
-        if n_stages is None:
-            n_stages = stages_for(resolution)
-        if bottom_width is None:
-            bottom_width = bottom_width_for(resolution, n_stages)
+        n_stages, bottom_width = _geometry(resolution, n_stages, bottom_width)
         widths = _stage_widths(ch, n_stages)[::-1]  # narrow to wide
         self.ch = ch
         self.bottom_width = bottom_width

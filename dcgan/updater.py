@@ -111,7 +111,10 @@ class DCGANUpdater(StandardUpdater):
 
     def _dis_forward(self, x):
         """(logits, last hidden layer or None) of D on ``dis_input(x)``."""
-        d_in = self.dis_input(x)
+        return self._dis_on(self.dis_input(x))
+
+    def _dis_on(self, d_in):
+        """(logits, last hidden layer or None) of D on exactly ``d_in``."""
         if not self._split_dis:
             return self.dis(d_in, rng=self.rng), None
         h = self.dis.features(d_in, rng=self.rng)
@@ -125,11 +128,7 @@ class DCGANUpdater(StandardUpdater):
         # R1 is taken at what D sees (after augmentation and noise).
         d_in = self.dis_input(x_real)
         d_in = chainer.Variable(getattr(d_in, 'array', d_in))
-        if self._split_dis:
-            h = self.dis.features(d_in, rng=self.rng)
-            y = self.dis.head(h)
-        else:
-            h, y = None, self.dis(d_in, rng=self.rng)
+        y, h = self._dis_on(d_in)
         return y, h, stabilise.r1_penalty(y, d_in)
 
     def _with_r1(self, loss, r1):

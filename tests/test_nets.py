@@ -140,3 +140,10 @@ def test_spectral_norm_hook_runs_on_the_fast_cpu_path():
         u_before = getattr(dis.c1_0, hook.vector_name).copy()
         dis(x)
     assert not numpy.array_equal(u_before, getattr(dis.c1_0, hook.vector_name))
+
+
+@pytest.mark.parametrize('net', [Generator, Discriminator])
+def test_a_bottom_width_that_does_not_make_the_resolution_is_refused(net):
+    with pytest.raises(ArchitectureError, match='gives 64 px, not 32'):
+        net(resolution=32, ch=32, n_stages=3, bottom_width=8)
+    assert net(resolution=32, ch=32, n_stages=3, bottom_width=4).bottom_width == 4
