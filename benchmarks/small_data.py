@@ -56,19 +56,23 @@ SWD_SEED = 0
 
 
 def stabiliser_args(flags, iterations, seed):
-    """Parse stabiliser flags exactly as dcgan-train does."""
+    """Parse stabiliser flags exactly as dcgan-train does, plus the loss and
+    learning rates (the example's unless a variant sets them)."""
     parser = argparse.ArgumentParser()
     options.add_arguments(parser)
+    parser.add_argument('--loss', default='nonsaturating')
+    parser.add_argument('--lr-gen', dest='lr_gen', type=float, default=2e-4)
+    parser.add_argument('--lr-dis', dest='lr_dis', type=float, default=2e-4)
     args = parser.parse_args(flags)
-    args.iteration, args.seed, args.loss = iterations, seed, 'nonsaturating'
+    args.iteration, args.seed = iterations, seed
     options.check_arguments(args, parser)
     # Quality is measured here, at the end; no in-training checks.
     args.swd_interval = args.nearest_interval = 0
     return args
 
 
-def make_optimizer(model):
-    opt = chainer.optimizers.Adam(alpha=2e-4, beta1=0.5)
+def make_optimizer(model, alpha):
+    opt = chainer.optimizers.Adam(alpha=alpha, beta1=0.5)
     opt.setup(model)
     opt.add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
     return opt
@@ -103,8 +107,9 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
     device = chainer.get_device('@numpy')
     kwargs = dict(models=(gen, dis), iterator=make_iterator(ImageArrayDataset(images),
                                                             batchsize, seed=seed),
-                  optimizer={'gen': make_optimizer(gen), 'dis': make_optimizer(dis)},
-                  device=device, converter=to_float_batch, seed=seed)
+                  optimizer={'gen': make_optimizer(gen, args.lr_gen),
+                             'dis': make_optimizer(dis, args.lr_dis)},
+                  device=device, converter=to_float_batch, seed=seed, loss=args.loss)
     options.updater_kwargs(args, kwargs)
     updater = DCGANUpdater(**kwargs)
     with tempfile.TemporaryDirectory() as out:

@@ -26,6 +26,14 @@ training updates of
                     D and G weight gradients both times, Adam + L2 1e-4),
                     torch.set_num_threads(2).
   numpy GEMM        a 2048^3 float32 matmul, the machine's reachable peak.
+  GEMMs only        not a trainer: the matrix products of one 'dcgan
+                    detached' update (captured from numpy.matmul, same shapes
+                    and layouts) replayed alone through numpy.matmul. Its
+                    img/s is what 'dcgan detached' would reach if every
+                    other part of the update (im2col, col2im, batch norm,
+                    activations, noise, Adam, Chainer) took no time.
+  GEMMs torch.mm    the same products through torch.mm (PyTorch's BLAS):
+                    what the same design would reach on that GEMM.
 
 Variants are run in turn (one update each per round) so that load from
 other processes hits them alike; warm-up updates are not timed. Figures are
@@ -290,6 +298,50 @@ class GradOnlyUpdate(DcganUpdate):
             opt.update()
 
 
+class GemmReplay(object):
+    """The GEMMs of one 'dcgan detached' update, replayed alone with the same
+    shapes and memory layouts: the speed that update would have if all the
+    work around its GEMMs were free. ``torch=True`` runs the same products
+    through ``torch.mm`` (PyTorch's BLAS) instead of ``numpy.matmul``
+    (NumPy's OpenBLAS), which shows what a different GEMM would give."""
+
+    def __init__(self, resolution, ch, batches, seed, torch=False):
+        probe = DcganUpdate(resolution, ch, batches, 'detached', True, seed)
+        probe(None)  # warm-up: allocations settle
+        seen = []
+        real_matmul = numpy.matmul
+
+        def recording(a, b, *args, **kwargs):
+            seen.append((a.shape, a.flags.c_contiguous, b.shape,
+                         b.flags.c_contiguous))
+            return real_matmul(a, b, *args, **kwargs)
+        numpy.matmul = recording
+        try:
+            probe(None)
+        finally:
+            numpy.matmul = real_matmul
+        rng = numpy.random.default_rng(seed)
+
+        def operand(shape, c_contiguous):
+            if c_contiguous:
+                return rng.standard_normal(shape, dtype=numpy.float32)
+            return rng.standard_normal(shape[::-1], dtype=numpy.float32).T
+        self.pairs = [(operand(sa, ca), operand(sb, cb))
+                      for sa, ca, sb, cb in seen]
+        self.matmul = real_matmul
+        if torch:
+            import torch as _torch
+            _torch.set_num_threads(2)
+            self.pairs = [(_torch.from_numpy(a), _torch.from_numpy(b))
+                          for a, b in self.pairs]
+            self.matmul = _torch.mm
+        self.n_gemms = len(seen)
+
+    def __call__(self, batch):
+        for a, b in self.pairs:
+            self.matmul(a, b)
+
+
 # -- (3) PyTorch --------------------------------------------------------------
 
 def make_torch_update(resolution, ch, seed):
@@ -444,6 +496,12 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
     if with_torch:
         makers.append(('pytorch', lambda: make_torch_update(
             resolution, ch, seed), example_flops))
+    # Bounds, not trainers: the detached update's GEMMs and nothing else.
+    makers.append(('GEMMs only', lambda: GemmReplay(
+        resolution, ch, batches, seed), detached_flops))
+    if with_torch:
+        makers.append(('GEMMs torch.mm', lambda: GemmReplay(
+            resolution, ch, batches, seed, torch=True), detached_flops))
     gemm, gemm_flops = gemm_step()
     variants = [('numpy GEMM 2048^3', gemm, gemm_flops, None)]
     for name, make, flops in makers:
