@@ -210,9 +210,9 @@ class Discriminator(chainer.Chain):
         shape = h.shape
         if rng is None:
             noise = self.xp.random.standard_normal(shape).astype(numpy.float32)
+            noise *= self.noise_sigma
         else:
-            noise = rng.normal(shape, self.xp)
-        noise *= self.noise_sigma
+            noise = rng.normal(shape, self.xp, scale=self.noise_sigma)
         return h + noise
 
     def features(self, x, rng=None):

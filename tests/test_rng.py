@@ -1,0 +1,48 @@
+"""TrainingRandom's normal draws: seeded, machine-independent, resumable."""
+import chainer
+import numpy
+import pytest
+
+from dcgan.ops import threads
+from dcgan.rng import NORMAL_PIECE, TrainingRandom
+
+# Large enough to take the parallel path, and not a whole number of pieces.
+LARGE = (3, NORMAL_PIECE + 1000)
+
+
+@pytest.mark.parametrize('shape', [(7, 5), LARGE])
+def test_normal_is_seeded_and_scaled(shape):
+    a = TrainingRandom(4).normal(shape)
+    b = TrainingRandom(4).normal(shape, scale=0.2)
+    assert a.shape == shape and a.dtype == numpy.float32
+    numpy.testing.assert_allclose(b, 0.2 * a, rtol=1e-6)
+    assert not numpy.array_equal(a, TrainingRandom(5).normal(shape))
+
+
+def test_large_draw_is_standard_normal_and_pieces_differ():
+    x = TrainingRandom(0).normal(LARGE).ravel()
+    assert abs(x.mean()) < 0.01 and abs(x.std() - 1.0) < 0.01
+    # Each piece has its own stream: no piece repeats another.
+    assert not numpy.array_equal(x[:1000], x[NORMAL_PIECE:NORMAL_PIECE + 1000])
+
+
+def test_large_draw_does_not_depend_on_core_count(monkeypatch):
+    two = TrainingRandom(1).normal(LARGE)
+    monkeypatch.setattr(threads, 'n_workers', lambda: 1)
+    one = TrainingRandom(1).normal(LARGE)
+    monkeypatch.setattr(threads, 'n_workers', lambda: 3)
+    three = TrainingRandom(1).normal(LARGE)
+    numpy.testing.assert_array_equal(one, two)
+    numpy.testing.assert_array_equal(three, two)
+
+
+def test_resume_continues_the_same_stream(tmp_path):
+    r = TrainingRandom(2)
+    r.normal(LARGE)
+    path = str(tmp_path / 'rng.npz')
+    chainer.serializers.save_npz(path, r)
+    expected = r.normal(LARGE)
+    resumed = TrainingRandom(99)
+    chainer.serializers.load_npz(path, resumed)
+    numpy.testing.assert_array_equal(resumed.normal(LARGE), expected)
+
