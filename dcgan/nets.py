@@ -212,7 +212,8 @@ class Discriminator(chainer.Chain):
             noise = self.xp.random.standard_normal(shape).astype(numpy.float32)
             noise *= self.noise_sigma
         else:
-            noise = rng.normal(shape, self.xp, scale=self.noise_sigma)
+            # In h's memory layout, so the add below is one contiguous pass.
+            noise = rng.normal_like(getattr(h, 'array', h), scale=self.noise_sigma)
         return h + noise
 
     def features(self, x, rng=None):

@@ -52,14 +52,31 @@ class TrainingRandom(object):
             out = self._device(xp).standard_normal(shape, dtype=dtype)
             return out if scale == 1.0 else out * dtype(scale)
         out = numpy.empty(shape, dtype=numpy.float32)
-        flat = out.reshape(-1)
+        self._fill_normal(out.reshape(-1), scale)
+        return out.astype(dtype, copy=False)
+
+    def normal_like(self, a, scale=1.0):
+        """Like ``normal(a.shape, scale=scale)``, laid out in memory like
+        ``a`` (e.g. channels-last behind an NCHW shape), so that ``a +
+        noise`` is one contiguous pass and keeps ``a``'s layout."""
+        xp = chainer.backend.get_array_module(a)
+        if xp is not numpy:
+            return self.normal(a.shape, xp, a.dtype.type, scale)
+        # The axes from slowest to fastest in memory: a transpose with that
+        # order is C-contiguous when ``a`` is a permuted dense array.
+        order = sorted(range(a.ndim), key=lambda k: -a.strides[k])
+        dense = numpy.empty([a.shape[k] for k in order], dtype=numpy.float32)
+        self._fill_normal(dense.reshape(-1), scale)
+        noise = dense.transpose(numpy.argsort(order))
+        return noise.astype(a.dtype, copy=False)
+
+    def _fill_normal(self, flat, scale):
         if flat.size < 2 * NORMAL_PIECE:
             self._host.standard_normal(out=flat, dtype=numpy.float32)
             if scale != 1.0:
                 flat *= numpy.float32(scale)
         else:
             self._parallel_normal(flat, scale)
-        return out.astype(dtype, copy=False)
 
     def _parallel_normal(self, flat, scale):
         # NumPy's generators release the GIL while filling, so pieces drawn

@@ -241,8 +241,8 @@ class _NoiseFrom(object):
     def __init__(self, rng):
         self.rng = rng
 
-    def normal(self, shape, xp, scale=1.0):
-        return self.rng.standard_normal(shape, dtype=numpy.float32) * numpy.float32(scale)
+    def normal_like(self, a, scale=1.0):
+        return self.rng.standard_normal(a.shape, dtype=numpy.float32) * numpy.float32(scale)
 
 
 _BIASES_BEFORE_BN = {'/l0/b', '/dc1/b', '/dc2/b', '/dc3/b', '/c0_1/b',

@@ -46,3 +46,18 @@ def test_resume_continues_the_same_stream(tmp_path):
     chainer.serializers.load_npz(path, resumed)
     numpy.testing.assert_array_equal(resumed.normal(LARGE), expected)
 
+
+
+@pytest.mark.parametrize('shape', [(2, 3, 4, 5), (2, 64, 32, 32)])
+def test_normal_like_follows_the_memory_layout(shape):
+    b, c, h, w = shape
+    channels_last = numpy.zeros((b, h, w, c), numpy.float32).transpose(0, 3, 1, 2)
+    noise = TrainingRandom(7).normal_like(channels_last, scale=0.5)
+    assert noise.shape == shape and noise.dtype == numpy.float32
+    assert noise.strides == channels_last.strides
+    # The same numbers as a plain draw in memory order.
+    expected = TrainingRandom(7).normal((b, h, w, c), scale=0.5)
+    numpy.testing.assert_array_equal(noise.transpose(0, 2, 3, 1), expected)
+    # An ordinary C-contiguous array gets an ordinary draw.
+    plain = TrainingRandom(7).normal_like(numpy.zeros(shape, numpy.float32))
+    numpy.testing.assert_array_equal(plain, TrainingRandom(7).normal(shape))

@@ -38,7 +38,7 @@ class LeakyReLU(function_node.FunctionNode):
         x, = inputs
         _common.check_numpy(x)
         # 4-D outputs are written channels-last whatever the input's layout
-        # (the discriminator's noise add hands back NCHW memory), so the
+        # (an add of two arrays in different layouts hands back NCHW), so the
         # layout conversion rides on this pass instead of costing the next
         # convolution a copy.
         if x.ndim == 4:
