@@ -101,7 +101,7 @@ class DCGANUpdater(StandardUpdater):
                 self.instance_noise, self.iteration, self.instance_noise_iterations)
             if sigma > 0:
                 xp = chainer.backend.get_array_module(x)
-                x = x + sigma * self.rng.normal(x.shape, xp)
+                x = x + self.rng.normal(x.shape, xp, scale=sigma)
         return x
 
     @property
