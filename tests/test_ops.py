@@ -165,6 +165,21 @@ def test_activations_match_chainer_and_differentiate_twice(slope):
         dtype=numpy.float64)
 
 
+@pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])
+@pytest.mark.parametrize('slope', [0.0, 0.01, 0.1, 0.2, 0.3, 0.7, 1.0])
+def test_leaky_relu_gradient_is_exactly_gy_or_slope_gy(slope, dtype):
+    # The backward multiplies by slope + (1 - slope) * [y > 0]; that factor
+    # must be exactly 1 or slope, so gradients equal a masked copy bit for bit.
+    rng = numpy.random.default_rng(11)
+    x = chainer.Variable(rng.standard_normal((6, 5, 4, 3)).astype(dtype))
+    y = ops.leaky_relu(x, slope)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    y.grad = gy
+    y.backward()
+    expected = numpy.where(x.array > 0, gy, gy * dtype(slope))
+    numpy.testing.assert_array_equal(x.grad, expected)
+
+
 @pytest.mark.parametrize('shape', [(3, 4, 5, 6), (4, 7)])
 def test_batch_norm_matches_chainer_and_differentiates_twice(shape):
     rng = numpy.random.default_rng(9)
