@@ -43,6 +43,7 @@ import numpy  # noqa: E402
 from chainer import training  # noqa: E402
 
 from dcgan import imaging  # noqa: E402
+from dcgan import optimizers  # noqa: E402
 from dcgan.cli import stabiliser_options as options  # noqa: E402
 from dcgan.data import ImageArrayDataset, to_float_batch  # noqa: E402
 from dcgan.demo_data import make_demo_images  # noqa: E402
@@ -74,9 +75,8 @@ def stabiliser_args(flags, iterations, seed):
 
 
 def make_optimizer(model, alpha):
-    opt = chainer.optimizers.Adam(alpha=alpha, beta1=0.5)
+    opt = optimizers.Adam(alpha=alpha, beta1=0.5, weight_decay=1e-4)
     opt.setup(model)
-    opt.add_hook(chainer.optimizer_hooks.WeightDecay(1e-4))
     return opt
 
 

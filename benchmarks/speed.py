@@ -13,14 +13,16 @@ training updates of
                     backpropagated into G too, then the G loss), Adam(2e-4,
                     beta1=0.5) + WeightDecay(1e-4). The reference.
   dcgan example     dcgan.nets + dcgan.updater.DCGANUpdater(update_order=
-                    'example'): the same work, with dcgan.ops on numpy.
+                    'example'): the same work, with dcgan.ops and
+                    dcgan.optimizers.Adam (the same arithmetic, threaded) on
+                    numpy.
   dcgan detached    the same with update_order='detached' (the default:
                     skips the example's wasted generator backward).
   dcgan grad-only   the example's update on our nets by hand, each backward
                     limited to the weights being updated (chainer.grad):
                     what dcgan.updater would gain from doing the same.
   dcgan no-ops      update_order='example' with dcgan.layers.use_fast_cpu
-                    (False): our nets on Chainer's functions.
+                    (False): our nets on Chainer's functions and Adam.
   pytorch           when torch imports: the same nets and the same work per
                     update (D loss through D and G, G loss through D and G,
                     D and G weight gradients both times, Adam + L2 1e-4),
@@ -73,6 +75,7 @@ import chainer.links as L  # noqa: E402
 
 from dcgan import layers  # noqa: E402
 from dcgan import nets  # noqa: E402
+from dcgan import optimizers  # noqa: E402
 from dcgan.data import to_float_batch  # noqa: E402
 from dcgan.ops.malloc import reuse_freed_memory  # noqa: E402
 
@@ -166,6 +169,13 @@ def _example_optimizer(model):
     return opt
 
 
+def _dcgan_optimizer(model):
+    # What dcgan-train builds: the same Adam and L2 decay, threaded on CPU.
+    opt = optimizers.Adam(alpha=0.0002, beta1=0.5, weight_decay=0.0001)
+    opt.setup(model)
+    return opt
+
+
 class ExampleUpdate(object):
     """examples/dcgan/updater.py's update_core on a given uint8 batch."""
 
@@ -231,8 +241,9 @@ class DcganUpdate(object):
     def __init__(self, resolution, ch, batches, update_order, fast, seed):
         self.gen = nets.Generator(resolution=resolution, ch=ch)
         self.dis = nets.Discriminator(resolution=resolution, ch=ch)
-        self.opt_gen = _example_optimizer(self.gen)
-        self.opt_dis = _example_optimizer(self.dis)
+        make_optimizer = _dcgan_optimizer if fast else _example_optimizer
+        self.opt_gen = make_optimizer(self.gen)
+        self.opt_dis = make_optimizer(self.dis)
         self.fast = fast
         self.update_order = update_order
         self.rng = None

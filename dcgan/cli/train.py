@@ -6,12 +6,11 @@ import sys
 import types
 import warnings
 
-import chainer
 import numpy
 from chainer import training
 from chainer.training import extensions
 
-from dcgan import data, demo_data, imaging
+from dcgan import data, demo_data, imaging, optimizers
 from dcgan.cli import console
 from dcgan.cli import resume as resuming
 from dcgan.cli.devices import get_device
@@ -60,10 +59,9 @@ def load_training_images(args):
 
 
 def make_optimizer(model, alpha, beta1, weight_decay):
-    optimizer = chainer.optimizers.Adam(alpha=alpha, beta1=beta1)
+    # Chainer's Adam + WeightDecay hook, computed in one threaded pass.
+    optimizer = optimizers.Adam(alpha=alpha, beta1=beta1, weight_decay=weight_decay)
     optimizer.setup(model)
-    if weight_decay:
-        optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(weight_decay), 'hook_dec')
     return optimizer
 
 
