@@ -386,3 +386,20 @@ def test_r1_penalty_double_backward_matches_chainer():
                                       err_msg=name)
         checked += 1
     assert checked >= 8  # every conv's W at least
+
+
+@pytest.mark.parametrize('block_bytes', [1, 1600, 1 << 30])
+def test_col2im_blocks_match_chainer(monkeypatch, block_bytes):
+    # One image per block, two per block (with a batch of 5: an uneven last
+    # block) and the whole batch in one block all add the same windows back.
+    from chainer.utils import conv
+    from dcgan.ops import im2col
+    monkeypatch.setattr(im2col, 'COL2IM_BLOCK_BYTES', block_bytes)
+    rng = numpy.random.default_rng(12)
+    for (h, k, s, p) in ((5, 4, 2, 1), (6, 3, 1, 1), (7, 4, 2, 0)):
+        oh = (h + 2 * p - k) // s + 1
+        col = rng.standard_normal((5, oh, oh, k, k, 3)).astype(numpy.float32)
+        got = im2col.col2im(col, h, h, s, s, p, p)
+        # Chainer's col2im takes (B, C, kh, kw, OH, OW) and gives NCHW.
+        want = conv.col2im_cpu(col.transpose(0, 5, 3, 4, 1, 2), s, s, p, p, h, h)
+        numpy.testing.assert_allclose(got.transpose(0, 3, 1, 2), want, rtol=1e-6, atol=1e-6)
