@@ -388,10 +388,11 @@ def test_r1_penalty_double_backward_matches_chainer():
     assert checked >= 8  # every conv's W at least
 
 
-@pytest.mark.parametrize('block_bytes', [1, 1600, 1 << 30])
+@pytest.mark.parametrize('block_bytes', [1, 300, 1600, 1 << 30])
 def test_col2im_blocks_match_chainer(monkeypatch, block_bytes):
-    # One image per block, two per block (with a batch of 5: an uneven last
-    # block) and the whole batch in one block all add the same windows back.
+    # Bands of 1 and 3 rows of one image, two images per block (with a batch
+    # of 5: an uneven last block) and the whole batch in one block all add
+    # the same windows back.
     from chainer.utils import conv
     from dcgan.ops import im2col
     monkeypatch.setattr(im2col, 'COL2IM_BLOCK_BYTES', block_bytes)
