@@ -123,3 +123,10 @@ def leaky_relu(x, slope=0.2):
     if _fast(x):
         return ops.leaky_relu(x, slope)
     return F.leaky_relu(x, slope)
+
+
+def add_noise(x, rng, sigma):
+    """``x`` plus N(0, sigma^2) noise drawn from ``rng`` (a TrainingRandom)."""
+    if _fast(x):
+        return ops.add_noise(x, rng, sigma)
+    return x + rng.normal_like(getattr(x, 'array', x), scale=sigma)

@@ -211,10 +211,8 @@ class Discriminator(chainer.Chain):
         if rng is None:
             noise = self.xp.random.standard_normal(shape).astype(numpy.float32)
             noise *= self.noise_sigma
-        else:
-            # In h's memory layout, so the add below is one contiguous pass.
-            noise = rng.normal_like(getattr(h, 'array', h), scale=self.noise_sigma)
-        return h + noise
+            return h + noise
+        return layers.add_noise(h, rng, self.noise_sigma)
 
     def features(self, x, rng=None):
         """The last hidden layer, (B, ch, bottom_width, bottom_width)."""

@@ -63,21 +63,35 @@ class TrainingRandom(object):
         xp = chainer.backend.get_array_module(a)
         if xp is not numpy:
             return self.normal(a.shape, xp, a.dtype.type, scale)
-        # The axes from slowest to fastest in memory: a transpose with that
-        # order is C-contiguous when ``a`` is a permuted dense array.
-        order = sorted(range(a.ndim), key=lambda k: -a.strides[k])
+        order = _memory_order(a)
         dense = numpy.empty([a.shape[k] for k in order], dtype=numpy.float32)
         self._fill_normal(dense.reshape(-1), scale)
         noise = dense.transpose(numpy.argsort(order))
         return noise.astype(a.dtype, copy=False)
 
-    def _fill_normal(self, flat, scale):
+    def add_normal(self, a, scale=1.0):
+        """``a + normal_like(a, scale)`` (the same numbers), for a float32
+        numpy array: each piece of noise is added while it is still in the
+        cache, instead of writing the whole noise array out and reading it
+        back for the add. Other arrays get exactly that expression."""
+        order = _memory_order(a)
+        dense_a = a.transpose(order)
+        if (type(a) is not numpy.ndarray or a.dtype != numpy.float32
+                or not dense_a.flags.c_contiguous):
+            return a + self.normal_like(a, scale)
+        out = numpy.empty(dense_a.shape, dtype=numpy.float32)
+        self._fill_normal(out.reshape(-1), scale, addend=dense_a.reshape(-1))
+        return out.transpose(numpy.argsort(order))
+
+    def _fill_normal(self, flat, scale, addend=None):
         if flat.size < 2 * NORMAL_PIECE:
             fill_normal(self._host, flat, scale)
+            if addend is not None:
+                flat += addend
         else:
-            self._parallel_normal(flat, scale)
+            self._parallel_normal(flat, scale, addend)
 
-    def _parallel_normal(self, flat, scale):
+    def _parallel_normal(self, flat, scale, addend):
         # NumPy's generators and ufuncs release the GIL, so pieces drawn in
         # threads use every core (the draw is ~8 % of a CPU update).
         root = int(self._host.integers(2 ** 63))
@@ -85,8 +99,10 @@ class TrainingRandom(object):
 
         def fill(pieces):
             for i in range(pieces.start, pieces.stop):
-                part = flat[i * NORMAL_PIECE:(i + 1) * NORMAL_PIECE]
-                fill_normal(numpy.random.default_rng([root, i]), part, scale)
+                s = slice(i * NORMAL_PIECE, (i + 1) * NORMAL_PIECE)
+                fill_normal(numpy.random.default_rng([root, i]), flat[s], scale)
+                if addend is not None:
+                    flat[s] += addend[s]
         threads.parallel(fill, n_pieces, flat.size)
 
     def random(self, shape, xp=numpy):
@@ -108,3 +124,9 @@ class TrainingRandom(object):
         else:
             state = json.dumps(self._host.bit_generator.state).encode('utf-8')
             serializer('state', numpy.frombuffer(state, dtype=numpy.uint8))
+
+
+def _memory_order(a):
+    # The axes from slowest to fastest in memory: a transpose with that
+    # order is C-contiguous when ``a`` is a permuted dense array.
+    return sorted(range(a.ndim), key=lambda k: -a.strides[k])

@@ -259,6 +259,9 @@ class _NoiseFrom(object):
     def normal_like(self, a, scale=1.0):
         return self.rng.standard_normal(a.shape, dtype=numpy.float32) * numpy.float32(scale)
 
+    def add_normal(self, a, scale=1.0):  # the fast path's fused draw-and-add
+        return a + self.normal_like(a, scale)
+
 
 _BIASES_BEFORE_BN = {'/l0/b', '/dc1/b', '/dc2/b', '/dc3/b', '/c0_1/b',
                      '/c1_0/b', '/c1_1/b', '/c2_0/b', '/c2_1/b', '/c3_0/b'}

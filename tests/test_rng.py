@@ -61,3 +61,23 @@ def test_normal_like_follows_the_memory_layout(shape):
     # An ordinary C-contiguous array gets an ordinary draw.
     plain = TrainingRandom(7).normal_like(numpy.zeros(shape, numpy.float32))
     numpy.testing.assert_array_equal(plain, TrainingRandom(7).normal(shape))
+
+
+@pytest.mark.parametrize('shape', [(2, 3, 4, 5), (2, 64, 32, 32), (3, 37, 100, 100)])
+def test_add_normal_is_a_plus_the_same_noise(shape):
+    # Small (one piece) and large (threaded pieces) draws, channels-last and
+    # C-contiguous inputs: the fused add gives exactly a + normal_like(a).
+    b, c, h, w = shape
+    rng = numpy.random.default_rng(3)
+    a = rng.standard_normal((b, h, w, c)).astype(numpy.float32).transpose(0, 3, 1, 2)
+    for x in (a, numpy.ascontiguousarray(a)):
+        got = TrainingRandom(8).add_normal(x, scale=0.2)
+        numpy.testing.assert_array_equal(got, x + TrainingRandom(8).normal_like(x, scale=0.2))
+        assert got.strides == x.strides
+    # float64 and strided (non-dense) inputs take the plain expression.
+    x64 = a.astype(numpy.float64)
+    numpy.testing.assert_array_equal(TrainingRandom(8).add_normal(x64, 0.2),
+                                     x64 + TrainingRandom(8).normal_like(x64, 0.2))
+    sliced = a[:, :, ::2]
+    numpy.testing.assert_array_equal(TrainingRandom(8).add_normal(sliced, 0.2),
+                                     sliced + TrainingRandom(8).normal_like(sliced, 0.2))
