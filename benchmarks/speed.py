@@ -59,8 +59,9 @@ import statistics
 import sys
 import time
 
-import numpy
-
+# dcgan before NumPy, so its OpenBLAS setting (dcgan/blas_threads.py)
+# applies; `OPENBLAS_THREAD_TIMEOUT= python benchmarks/speed.py` measures
+# without it.
 try:
     import dcgan  # noqa: F401
 except ImportError:  # run from a checkout without `pip install -e .`
@@ -68,11 +69,14 @@ except ImportError:  # run from a checkout without `pip install -e .`
         os.path.abspath(__file__))))
     import dcgan  # noqa: F401
 
+import numpy  # noqa: E402
+
 import chainer  # noqa: E402
 from chainer import backend  # noqa: E402
 import chainer.functions as F  # noqa: E402
 import chainer.links as L  # noqa: E402
 
+from dcgan import blas_threads  # noqa: E402
 from dcgan import layers  # noqa: E402
 from dcgan import nets  # noqa: E402
 from dcgan import optimizers  # noqa: E402
@@ -626,6 +630,7 @@ def main(argv=None):
         malloc = 'reuse_freed_memory() {}'.format(
             'applied' if reuse_freed_memory() else 'not available')
     print('malloc: {} (all variants)'.format(malloc))
+    print('OpenBLAS idle threads: {} (all variants)'.format(blas_threads.describe()))
     print('dcgan.updater.DCGANUpdater: {}'.format(
         'used' if DCGANUpdater is not None else 'missing, update by hand'))
     print()
