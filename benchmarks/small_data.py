@@ -59,13 +59,14 @@ SWD_SEED = 0
 
 
 def stabiliser_args(flags, iterations, seed):
-    """Parse stabiliser flags exactly as dcgan-train does, plus the loss and
-    learning rates (the example's unless a variant sets them)."""
+    """Parse stabiliser flags exactly as dcgan-train does, plus the loss,
+    learning rates and D's noise (the example's unless a variant sets them)."""
     parser = argparse.ArgumentParser()
     options.add_arguments(parser)
     parser.add_argument('--loss', default='nonsaturating')
     parser.add_argument('--lr-gen', dest='lr_gen', type=float, default=2e-4)
     parser.add_argument('--lr-dis', dest='lr_dis', type=float, default=2e-4)
+    parser.add_argument('--dis-noise', dest='dis_noise', type=float, default=0.2)
     args = parser.parse_args(flags)
     args.iteration, args.seed = iterations, seed
     options.check_arguments(args, parser)
@@ -102,7 +103,8 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
     res = images.shape[2]
     gen_kwargs = dict(n_hidden=100, resolution=res, ch=ch, out_channels=images.shape[1],
                       init_seed=seed)
-    dis_kwargs = dict(resolution=res, ch=ch, in_channels=images.shape[1], noise_sigma=0.2,
+    dis_kwargs = dict(resolution=res, ch=ch, in_channels=images.shape[1],
+                      noise_sigma=args.dis_noise,
                       init_seed=seed + 1000)
     options.model_kwargs(args, gen_kwargs, dis_kwargs)
     gen, dis = Generator(**gen_kwargs), Discriminator(**dis_kwargs)
