@@ -66,7 +66,7 @@ def stabiliser_args(flags, iterations, seed):
     parser.add_argument('--loss', default='nonsaturating')
     parser.add_argument('--lr-gen', dest='lr_gen', type=float, default=2e-4)
     parser.add_argument('--lr-dis', dest='lr_dis', type=float, default=2e-4)
-    parser.add_argument('--dis-noise', dest='dis_noise', type=float, default=0.2)
+    parser.add_argument('--dis-noise', dest='dis_noise', type=float, default=None)
     args = parser.parse_args(flags)
     args.iteration, args.seed = iterations, seed
     options.check_arguments(args, parser)

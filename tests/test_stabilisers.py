@@ -153,6 +153,11 @@ def test_cli_defaults_off_preset_on_explicit_flags_win():
         assert getattr(args, name) == value
     _, args = _parse(['--small-data', '--augment', 'none', '--ema', '0'])
     assert args.augment == '' and args.ema == 0
+    # The example's D noise (a train_args flag) unless the preset sets it.
+    _, args = _parse([])
+    assert args.dis_noise == options.EXAMPLE_SETTINGS['dis_noise'] == 0.2
+    _, args = _parse(['--small-data'])
+    assert args.dis_noise == options.SMALL_DATA_PRESET.get('dis_noise', 0.2)
 
 
 @pytest.mark.parametrize('flags', [['--augment', 'rotate'], ['--ema', '1.5'],

@@ -8,17 +8,24 @@ default, so without these flags training is the Chainer example's.
 from dcgan.augment import AugmentError, parse_policy
 
 # What --small-data turns on; flags given explicitly still win. Chosen from
-# benchmarks/small_data.py (250 demo images, 32 px, ch=64, 1000 iterations;
-# results in benchmarks/results/small_data_ch64_1000.txt): over seeds 0-2,
-# R1 1 gave SWD 209 +- 28 against the example's 273 +- 89, R1 10 (the
-# earlier preset) 213 +- 14 and no R1 260 +- 47 (seeds 0-1); adding the
-# colour policy did not help (212 +- 23, seeds 0-1). The gap to the example
-# is still smaller than the example's seed-to-seed spread, and at 2000
-# iterations the two tied (260 +- 89 vs 267 +- 104): NOT yet proven.
+# benchmarks/small_data.py (250 demo images, 32 px, ch=64, 1000 iterations):
+# on seed 2, where every earlier mix failed (R1 1: 411, R1 0.1: 415), R1
+# 0.01 with the colour policy scored 185 against the example's 249. R1's
+# weight follows StyleGAN2-ADA's rule of thumb, gamma = 0.0002 * res^2 /
+# batch (0.004 at 32 px, batch 50): gamma 1-10 over-regularised this small
+# discriminator and its samples lost their colour. The 3-seed comparison is
+# in benchmarks/results/small_data_ch64_1000_r1_001.txt.
 SMALL_DATA_PRESET = {
-    'augment': 'translation,cutout',
+    'augment': 'color,translation,cutout',
     'ema': 0.999,
-    'r1_gamma': 1.0,
+    'r1_gamma': 0.01,
+}
+
+# Settings of the example's own flags (dcgan/cli/train_args.py) that the
+# preset may change: their value when neither the user nor the preset sets
+# them.
+EXAMPLE_SETTINGS = {
+    'dis_noise': 0.2,
 }
 
 # Value of each stabiliser flag when neither the user nor a preset sets it.
@@ -79,15 +86,20 @@ def add_arguments(parser):
                                      'every snapshot; 0 = off')
 
 
+def _flag(name):
+    # The example's flags are spelt with underscores, ours with dashes.
+    return '--' + (name if name in EXAMPLE_SETTINGS else name.replace('_', '-'))
+
+
 def describe_preset():
-    return ', '.join('--{} {}'.format(k.replace('_', '-'), v) if v is not True
-                     else '--' + k.replace('_', '-')
+    return ', '.join('{} {}'.format(_flag(k), v) if v is not True else _flag(k)
                      for k, v in sorted(SMALL_DATA_PRESET.items()))
 
 
 def apply_defaults(args):
-    """Fill unset stabiliser fields from the preset (if --small-data) or OFF."""
-    for name, off in OFF.items():
+    """Fill unset stabiliser fields (and the example settings the preset
+    may change) from the preset (if --small-data), else OFF / the example."""
+    for name, off in list(OFF.items()) + list(EXAMPLE_SETTINGS.items()):
         if getattr(args, name, None) is None:
             value = off
             if getattr(args, 'small_data', False) and name in SMALL_DATA_PRESET:

@@ -60,8 +60,9 @@ def build_parser(option_modules=()):
                    help='width of the widest layer (the example uses 512)')
     g.add_argument('--n_stages', type=positive_int, default=None,
                    help='stride-2 stages (default: 3, or what the resolution needs)')
-    g.add_argument('--dis_noise', type=float, default=0.2,
-                   help='std of the noise added to D\'s layers while training (0: off)')
+    g.add_argument('--dis_noise', type=float, default=None,
+                   help='std of the noise added to D\'s layers while training (0: off; '
+                        'default 0.2, the example\'s, unless --small-data sets it)')
 
     g = parser.add_argument_group('optimisation')
     g.add_argument('--loss', choices=sorted(LOSSES), default='nonsaturating',
@@ -103,7 +104,7 @@ def check_arguments(args, parser, option_modules=()):
         parse_background(args.background)
     except DatasetError as e:
         parser.error('--background: {}'.format(e))
-    if args.dis_noise < 0:
+    if args.dis_noise is not None and args.dis_noise < 0:
         parser.error('--dis_noise must be 0 or positive')
     for module in option_modules:
         if hasattr(module, 'check_arguments'):
