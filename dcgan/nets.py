@@ -207,9 +207,8 @@ class Discriminator(chainer.Chain):
     def _noise(self, h, rng):
         if not chainer.config.train or not self.noise_sigma:
             return h
-        shape = h.shape
-        if rng is None:
-            noise = self.xp.random.standard_normal(shape).astype(numpy.float32)
+        if rng is None:  # the example's own draw, from NumPy's global RNG
+            noise = self.xp.random.standard_normal(h.shape).astype(numpy.float32)
             noise *= self.noise_sigma
             return h + noise
         return layers.add_noise(h, rng, self.noise_sigma)
