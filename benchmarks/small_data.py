@@ -13,8 +13,7 @@ which is far too slow for a 2-core CPU (at ch 32 the generator's last
 hidden layer has 4 channels and neither configuration learns colour).
 BLAS runs single-threaded (set before NumPy is imported); ``--jobs`` runs
 (default 6: all of them) train at once, interleaved seed by seed, so the
-two configurations see the same
-conditions; wall time per iteration is measured inside each run (with
+two configurations see the same conditions; wall time per iteration is measured inside each run (with
 other runs and other users' work competing: compare the two columns, not
 absolute values, and see the load average printed beside them).
 

@@ -15,8 +15,8 @@ just not C-contiguous.
 numpy arrays.
 """
 from dcgan.ops.activation import leaky_relu  # NOQA
-from dcgan.ops.add_noise import add_noise  # NOQA
 from dcgan.ops.activation import relu  # NOQA
+from dcgan.ops.add_noise import add_noise  # NOQA
 from dcgan.ops.batch_norm import batch_normalization  # NOQA
 from dcgan.ops.conv2d import convolution_2d  # NOQA
 from dcgan.ops.deconv2d import deconvolution_2d  # NOQA

@@ -2,9 +2,9 @@
 
 Chainer's CPU leaky ReLU copies the input and then rewrites the negative
 entries through a boolean index, which is slow; here the output is one
-``maximum`` and the backward pass multiplies by a factor computed from the saved output.
-Both are twice differentiable (the gradient is linear in gy with a fixed
-mask).
+``maximum`` and the backward pass multiplies by a factor computed from the
+saved output. Both are twice differentiable (the gradient is linear in gy
+with a fixed mask).
 """
 import numpy
 
