@@ -185,3 +185,8 @@ if __name__ == '__main__':
     except DevError as error:
         sys.stderr.write('dev.py: error: %s\n' % error)
         sys.exit(2)
+    except BrokenPipeError:
+        # The reader went away (`python dev.py --help | head -1`): nothing
+        # is wrong; point stdout at devnull so the exit flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

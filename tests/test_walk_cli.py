@@ -177,3 +177,14 @@ def test_a_result_folder_means_its_newest_generator(gen_file, tmp_path, capsys):
     with pytest.raises(SystemExit):
         walk.main(['--gen', str(tmp_path / 'empty')])
     assert 'is a folder without gen_iter_N.npz' in capsys.readouterr().err
+
+
+def test_a_result_folder_prefers_the_ema_generator_of_the_newest_iteration(gen_file):
+    _, path = gen_file
+    folder = os.path.dirname(path)
+    for name in ('gen_ema_iter_10.npz', 'gen_ema_iter_9.npz', 'snapshot_iter_10'):
+        open(os.path.join(folder, name), 'wb').close()
+    assert os.path.basename(walk.newest_model(folder)) == 'gen_ema_iter_10.npz'
+    # A newer raw generator wins over an older EMA one (EMA turned off on resume).
+    open(os.path.join(folder, 'gen_iter_11.npz'), 'wb').close()
+    assert os.path.basename(walk.newest_model(folder)) == 'gen_iter_11.npz'

@@ -64,7 +64,7 @@ def build_parser():
     parser.add_argument('--gen', required=True, metavar='FILE',
                         help='gen_iter_N.npz (this project or Chainer\'s example), '
                              'snapshot_iter_N.npz, or a result folder (its newest '
-                             'gen_iter_N.npz)')
+                             'gen_ema_iter_N.npz, else gen_iter_N.npz)')
     parser.add_argument('--out', '-o', default=None, metavar='FILE',
                         help='output file (default: walk.gif, or traverse.png with '
                              '--traverse, beside --gen)')
@@ -135,15 +135,19 @@ def check_arguments(args, parser):
 
 
 def newest_model(folder):
-    """The gen_iter_N.npz (else snapshot_iter_N[.npz]) with the largest N."""
-    for pattern in ('gen_iter_*.npz', 'snapshot_iter_*'):
+    """The generator file with the largest N: gen_ema_iter_N.npz (the EMA
+    generator, which previews and GIFs show during training) before
+    gen_iter_N.npz at the same N; else the newest snapshot_iter_N[.npz]."""
+    for patterns in (('gen_ema_iter_*.npz', 'gen_iter_*.npz'), ('snapshot_iter_*',)):
         found = []
-        for path in glob.glob(os.path.join(folder, pattern)):
-            match = re.search(r'_iter_(\d+)(\.npz)?$', path)
-            if match:
-                found.append((int(match.group(1)), path))
+        for pattern in patterns:
+            for path in glob.glob(os.path.join(folder, pattern)):
+                match = re.search(r'_iter_(\d+)(\.npz)?$', path)
+                if match:
+                    is_ema = os.path.basename(path).startswith('gen_ema_')
+                    found.append((int(match.group(1)), is_ema, path))
         if found:
-            return max(found)[1]
+            return max(found)[2]
     raise UsageError('--gen {}: is a folder without gen_iter_N.npz or snapshot_iter_N '
                      'files; give a generator file'.format(folder))
 
