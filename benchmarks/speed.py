@@ -13,20 +13,23 @@ training updates of
                     backpropagated into G too, then the G loss), Adam(2e-4,
                     beta1=0.5) + WeightDecay(1e-4). The reference.
   dcgan example     dcgan.nets + dcgan.updater.DCGANUpdater(update_order=
-                    'example'): the same work, with dcgan.ops and
+                    'example'): the example's weights, with dcgan.ops and
                     dcgan.optimizers.Adam (the same arithmetic, threaded) on
-                    numpy.
-  dcgan detached    the same with update_order='detached' (the default:
-                    skips the example's wasted generator backward).
-  dcgan grad-only   the example's update on our nets by hand, each backward
-                    limited to the weights being updated (chainer.grad):
-                    what dcgan.updater would gain from doing the same.
+                    numpy. Each backward is limited to the weights being
+                    updated (chainer.grad), so it skips the example's wasted
+                    work: the D loss does not reach G, the G loss does not
+                    compute D's weight gradients.
+  dcgan detached    the same with update_order='detached' (the default):
+                    the same work and weights, in a different order.
   dcgan no-ops      update_order='example' with dcgan.layers.use_fast_cpu
                     (False): our nets on Chainer's functions and Adam.
-  pytorch           when torch imports: the same nets and the same work per
-                    update (D loss through D and G, G loss through D and G,
-                    D and G weight gradients both times, Adam + L2 1e-4),
+  pytorch           when torch imports: the same nets and the example's work
+                    per update (D loss through D and G, G loss through D and
+                    G, D and G weight gradients both times, Adam + L2 1e-4),
                     torch.set_num_threads(2).
+  pytorch detached  the same nets with dcgan's work per update (the D loss
+                    stops at the generated images; the G loss's image
+                    gradient goes on into G): the like-for-like reference.
   numpy GEMM        a 2048^3 float32 matmul, the machine's reachable peak.
   GEMMs only        not a trainer: the matrix products of one 'dcgan
                     detached' update (captured from numpy.matmul, same shapes
@@ -48,10 +51,11 @@ generator / discriminator per image (conv, deconv and linear layers only).
 A layer's backward is counted as 2 x its forward (input and weight
 gradient). The example's update runs D forward twice and backward twice for
 the D loss, G forward once and backward once for the D loss, and D and G
-backward once for the G loss: 8 F_D + 5 F_G per image. 'detached' skips one
-G backward: 8 F_D + 3 F_G. 'grad-only' also skips D's weight gradient in
-the G step and the image gradient of D's first layer: about 7 F_D + 3 F_G. GFLOP/s is the work a variant did divided by its
-time.
+backward once for the G loss: 8 F_D + 5 F_G per image. Limiting each
+backward to the weights being updated ('pruned': every dcgan row and
+'pytorch detached') skips the G backward of the D loss, D's weight gradient
+in the G step and the image gradient of D's first layer in the D step:
+about 7 F_D + 3 F_G. GFLOP/s is the work a variant did divided by its time.
 """
 import argparse
 import os
@@ -282,37 +286,6 @@ class DcganUpdate(object):
                 self.updater.update()
 
 
-class GradOnlyUpdate(DcganUpdate):
-    """The example's update on our nets, with each backward limited to the
-    weights being updated (``chainer.grad``): the D loss does not reach G,
-    the G loss does not compute D's weight gradients. The same new weights
-    as the example (both are thrown away there); written by hand here to
-    measure what the updater would gain."""
-
-    def __init__(self, resolution, ch, batches, seed):
-        from dcgan.rng import TrainingRandom
-        super(GradOnlyUpdate, self).__init__(resolution, ch, batches,
-                                             'example', True, seed)
-        self.updater = None
-        self.rng = TrainingRandom(seed)
-
-    def __call__(self, batch):
-        x_real = to_float_batch(batch)
-        z = self.gen.make_hidden(len(batch), self.rng)  # the updater's order
-        y_real = self.dis(x_real, rng=self.rng)
-        x_fake = self.gen(z)
-        y_fake = self.dis(x_fake, rng=self.rng)
-        for model, opt, loss in (
-                (self.dis, self.opt_dis,
-                 ExampleUpdate.loss_dis(self.dis, y_fake, y_real)),
-                (self.gen, self.opt_gen,
-                 ExampleUpdate.loss_gen(self.gen, y_fake))):
-            model.cleargrads()
-            params = list(model.params())
-            chainer.grad([loss], params, set_grad=True)
-            opt.update()
-
-
 class GemmReplay(object):
     """The GEMMs of one 'dcgan detached' update, replayed alone with the same
     shapes and memory layouts: the speed that update would have if all the
@@ -359,7 +332,7 @@ class GemmReplay(object):
 
 # -- (3) PyTorch --------------------------------------------------------------
 
-def make_torch_update(resolution, ch, seed):
+def make_torch_update(resolution, ch, seed, detached=False):
     import torch
     from torch import nn
     torch.set_num_threads(2)
@@ -433,16 +406,24 @@ def make_torch_update(resolution, ch, seed):
         y_real = dis(x)
         z = torch.rand(b, N_HIDDEN, 1, 1) * 2 - 1
         x_fake = gen(z)
-        y_fake = dis(x_fake)
+        d_in = x_fake.detach().requires_grad_() if detached else x_fake
+        y_fake = dis(d_in)
         loss_d = softplus(-y_real).sum() / b + softplus(y_fake).sum() / b
         loss_g = softplus(-y_fake).sum() / b
-        # The example's work: the D loss reaches G's weights too and the G
-        # loss D's weights too (both thrown away). Both gradients are taken
-        # before either step, since torch forbids backward through weights
-        # an optimizer has changed in place.
-        gd = torch.autograd.grad(loss_d, d_params + g_params,
-                                 retain_graph=True)
-        gg = torch.autograd.grad(loss_g, g_params + d_params)
+        # Both gradients are taken before either step, since torch forbids
+        # backward through weights an optimizer has changed in place.
+        if detached:
+            # dcgan's work: the D loss stops at the generated images; the G
+            # loss's image gradient (no D weight gradients) goes on into G.
+            gd = torch.autograd.grad(loss_d, d_params, retain_graph=True)
+            grad_images, = torch.autograd.grad(loss_g, d_in)
+            gg = torch.autograd.grad(x_fake, g_params, grad_images)
+        else:
+            # The example's work: the D loss reaches G's weights too and
+            # the G loss D's weights too (both thrown away).
+            gd = torch.autograd.grad(loss_d, d_params + g_params,
+                                     retain_graph=True)
+            gg = torch.autograd.grad(loss_g, g_params + d_params)
         for p, g in zip(d_params, gd):
             p.grad = g
         for p, g in zip(g_params, gg):
@@ -493,30 +474,29 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
                             dtype=numpy.uint8) for _ in range(4)]
     f_g, f_d = forward_flops(resolution, ch)
     example_flops = 8 * f_d + 5 * f_g
-    detached_flops = 8 * f_d + 3 * f_g
-    grad_only_flops = 7 * f_d + 3 * f_g
+    pruned_flops = 7 * f_d + 3 * f_g
 
     makers = [
         ('chainer-example', lambda: ExampleUpdate(resolution, ch),
          example_flops),
         ('dcgan example', lambda: DcganUpdate(
-            resolution, ch, batches, 'example', True, seed), example_flops),
+            resolution, ch, batches, 'example', True, seed), pruned_flops),
         ('dcgan detached', lambda: DcganUpdate(
-            resolution, ch, batches, 'detached', True, seed), detached_flops),
-        ('dcgan grad-only', lambda: GradOnlyUpdate(
-            resolution, ch, batches, seed), grad_only_flops),
+            resolution, ch, batches, 'detached', True, seed), pruned_flops),
         ('dcgan no-ops', lambda: DcganUpdate(
-            resolution, ch, batches, 'example', False, seed), example_flops),
+            resolution, ch, batches, 'example', False, seed), pruned_flops),
     ]
     if with_torch:
         makers.append(('pytorch', lambda: make_torch_update(
             resolution, ch, seed), example_flops))
+        makers.append(('pytorch detached', lambda: make_torch_update(
+            resolution, ch, seed, detached=True), pruned_flops))
     # Bounds, not trainers: the detached update's GEMMs and nothing else.
     makers.append(('GEMMs only', lambda: GemmReplay(
-        resolution, ch, batches, seed), detached_flops))
+        resolution, ch, batches, seed), pruned_flops))
     if with_torch:
         makers.append(('GEMMs torch.mm', lambda: GemmReplay(
-            resolution, ch, batches, seed, torch=True), detached_flops))
+            resolution, ch, batches, seed, torch=True), pruned_flops))
     gemm, gemm_flops = gemm_step()
     variants = [('numpy GEMM 2048^3', gemm, gemm_flops, None)]
     for name, make, flops in makers:
@@ -550,23 +530,23 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
                          of_gemm=flops / t / gemm_rate,
                          best_of_gemm=flops / best / gemm_best,
                          load=statistics.mean(loads[name])))
-    return rows, example_flops, detached_flops
+    return rows, example_flops, pruned_flops
 
 
 def print_table(resolution, batchsize, ch, rows, example_flops,
-                detached_flops, iters):
+                pruned_flops, iters):
     print('== {} px, batch {}, ch {}: example update {:.2f} GFLOP/img, '
-          'detached {:.2f} GFLOP/img; median of {} timed updates =='.format(
+          'pruned {:.2f} GFLOP/img; median of {} timed updates =='.format(
               resolution, batchsize, ch, example_flops / 1e9,
-              detached_flops / 1e9, iters))
+              pruned_flops / 1e9, iters))
     by_name = {r['name']: r for r in rows}
-    head = ('{:<16} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7} | {:>7} {:>7} {:>7}'
-            ' {:>5}')
-    print(head.format('', 'median:', '', '', '', 'vs', 'vs', 'best:', 'vs',
-                      'vs', ''))
+    head = ('{:<16} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7} {:>7} | {:>7} {:>7}'
+            ' {:>7} {:>7} {:>5}')
+    print(head.format('', 'median:', '', '', '', 'vs', 'vs', 'vs', 'best:',
+                      'vs', 'vs', 'vs', ''))
     print(head.format('variant', 's/update', 'img/s', 'GFLOP/s', '%GEMM',
-                      'example', 'torch', 'img/s', 'example', 'torch',
-                      'load1'))
+                      'example', 'torch', 't.det', 'img/s', 'example',
+                      'torch', 't.det', 'load1'))
 
     def ratio(r, key, other):
         base = by_name.get(other, {}).get(key)
@@ -582,8 +562,10 @@ def print_table(resolution, batchsize, ch, rows, example_flops,
             r['name'], '{:.3f}'.format(r['seconds']), img,
             '{:.1f}'.format(r['gflops']), '{:.0f}%'.format(100 * r['of_gemm']),
             ratio(r, 'img_s', 'chainer-example'), ratio(r, 'img_s', 'pytorch'),
+            ratio(r, 'img_s', 'pytorch detached'),
             best, ratio(r, 'best_img_s', 'chainer-example'),
-            ratio(r, 'best_img_s', 'pytorch'), '{:.2f}'.format(r['load'])))
+            ratio(r, 'best_img_s', 'pytorch'),
+            ratio(r, 'best_img_s', 'pytorch detached'), '{:.2f}'.format(r['load'])))
     print()
 
 
@@ -637,10 +619,10 @@ def main(argv=None):
     only = [v.strip() for v in args.only.split(',') if v.strip()]
     for pair in args.sizes.split(','):
         resolution, batchsize = (int(v) for v in pair.split(':'))
-        rows, ex_f, det_f = run_size(resolution, batchsize, args.ch,
+        rows, ex_f, pruned_f = run_size(resolution, batchsize, args.ch,
                                      args.iters, args.warmup, with_torch,
                                      args.seed, only)
-        print_table(resolution, batchsize, args.ch, rows, ex_f, det_f,
+        print_table(resolution, batchsize, args.ch, rows, ex_f, pruned_f,
                     args.iters)
         sys.stdout.flush()
 

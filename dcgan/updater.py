@@ -10,12 +10,14 @@ Reports ``gen/loss``, ``dis/loss`` and the discriminator's mean raw output
 on the real (``dis/real``) and generated (``dis/fake``) batch: a gap that
 keeps widening means D is winning.
 
-Update order. ``'example'`` is Chainer's example to the letter: one
-generator forward, D loss backpropagated through D *and* G (the generator's
-share is thrown away), then the G loss backpropagated through the same
-graph. ``'detached'`` (default) computes the same weights without the wasted
-generator backward: the D loss stops at the generated images and the G step
-then pushes the gradient that reached them into the generator.
+Update order. ``'example'`` follows Chainer's example: one generator
+forward, the D step on the D loss, then the G step on the G loss through the
+same graph. Its weights are the example's, but not its wasted work: each
+step backpropagates only as far as its own net's weights (``chainer.grad``),
+so the D loss never reaches the generator. ``'detached'`` (default)
+computes the same weights with the D loss stopped explicitly at the
+generated images; the G step then pushes the gradient that reached them
+into the generator.
 
 Small-data stabilisers, all off by default (then every step is exactly the
 one described above, drawing nothing extra from the random stream):

@@ -78,8 +78,9 @@ def build_parser(option_modules=()):
     g.add_argument('--weight_decay', type=float, default=1e-4,
                    help='weight decay of both nets (the example\'s 1e-4; 0: off)')
     g.add_argument('--update_order', choices=UPDATE_ORDERS, default='detached',
-                   help='example: the example\'s update to the letter; detached: the '
-                        'same weights without the wasted generator backward')
+                   help='example: the example\'s order of steps; detached: the D loss '
+                        'stopped at the generated images. Both give the example\'s weights '
+                        'and skip its wasted backward work')
 
     g = parser.add_argument_group('output')
     g.add_argument('--preview_rows', type=positive_int, default=10, help='rows of the preview grid')
