@@ -143,3 +143,21 @@ def test_cli_ema_is_the_sample_generator_is_saved_and_resumes_exactly(tmp_path):
     for name, p in ctx2.sample_gen.namedparams():
         numpy.testing.assert_array_equal(p.array, full[name])
     assert os.path.exists(str(tmp_path / 'b' / 'gen_ema_iter_4.npz'))
+
+
+def test_ema_leaves_the_training_itself_unchanged(tmp_path):
+    # --small-data is EMA alone, so benchmarks/small_data.py's two runs of a
+    # seed must train the very same nets: the EMA (its statistics refreshed
+    # by the snapshot at iteration 2) draws nothing from the training stream.
+    off = ['--swd-interval', '0', '--nearest-interval', '0']
+    plain, plain_ctx = _trainer(tmp_path / 'plain', off)
+    with_ema, ema_ctx = _trainer(tmp_path / 'ema', off + ['--ema', '0.9'])
+    plain.run()
+    with_ema.run()
+    assert (tmp_path / 'ema' / 'gen_ema_iter_2.npz').exists()
+    for name in ('gen', 'dis'):
+        a = dict(getattr(plain_ctx, name).namedparams())
+        for key, p in getattr(ema_ctx, name).namedparams():
+            numpy.testing.assert_array_equal(p.array, a[key].array)
+    numpy.testing.assert_array_equal(ema_ctx.gen.bn0.avg_mean, plain_ctx.gen.bn0.avg_mean)
+    assert not numpy.array_equal(ema_ctx.sample_gen.l0.W.array, ema_ctx.gen.l0.W.array)
