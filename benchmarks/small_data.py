@@ -19,7 +19,7 @@ two configurations see the same conditions; wall time per iteration is measured 
 other runs and other users' work competing: compare the two columns, not
 absolute values, and see the load average printed beside them).
 
-    python benchmarks/small_data.py                 # the README numbers
+    python benchmarks/small_data.py                 # the README numbers (~40 min on 2 cores)
     python benchmarks/small_data.py --iterations 100 --seeds 0   # a quick look
     python benchmarks/small_data.py --variant "ema=--ema 0.999" --variant "aug=--augment color,translation,cutout"
 """
