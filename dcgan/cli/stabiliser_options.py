@@ -14,9 +14,10 @@ from dcgan.augment import AugmentError, parse_policy
 # 750, while the earlier preset (color,translation,cutout augmentation +
 # EMA + R1 0.01) scored 200.6 there and 195.7 at 1000 (example 182.8):
 # at this training length augmentation slows G down more than D's
-# overfitting costs. Over seeds 0-2 (1 and 2 held out) EMA alone scored
-# 139.0 +- 9.0 against the example's 166.2 +- 24.0, lower on every seed
-# (benchmarks/results/small_data_ch128_1000_ema.txt). The other stabilisers
+# overfitting costs. Over seeds 0-4 EMA alone scored 151.6 +- 22.2 against
+# the example's 172.9 +- 19.3, lower on 4 seeds of 5 (over seeds 0-2:
+# 139.0 +- 9.0 against 166.2 +- 24.0; benchmarks/results/
+# small_data_ch128_1000_ema*.txt). The other stabilisers
 # remain flags for longer runs, where D memorising the images is the risk.
 SMALL_DATA_PRESET = {
     'ema': 0.999,
