@@ -54,7 +54,8 @@ def add_arguments(parser):
                         'comma-separated color,translation,cutout, or none')
     g.add_argument('--ema', type=float, default=None, metavar='DECAY',
                    help='keep an EMA of G with this decay (e.g. 0.999) for previews, '
-                        'GIFs and gen_ema_iter_N.npz; 0 = off')
+                        'GIFs and gen_ema_iter_N.npz; 0 = off. Warm-up: update n uses '
+                        'min(DECAY, (1+n)/(10+n))')
     g.add_argument('--spectral-norm', dest='spectral_norm', action='store_const',
                    const=True, default=None, help='spectral normalisation of D\'s weights')
     g.add_argument('--minibatch-std', dest='minibatch_std', action='store_const',
