@@ -620,8 +620,8 @@ def main(argv=None):
     for pair in args.sizes.split(','):
         resolution, batchsize = (int(v) for v in pair.split(':'))
         rows, ex_f, pruned_f = run_size(resolution, batchsize, args.ch,
-                                     args.iters, args.warmup, with_torch,
-                                     args.seed, only)
+                                        args.iters, args.warmup, with_torch,
+                                        args.seed, only)
         print_table(resolution, batchsize, args.ch, rows, ex_f, pruned_f,
                     args.iters)
         sys.stdout.flush()
