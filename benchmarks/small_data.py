@@ -15,9 +15,10 @@ neither configuration learns discs in 1000 iterations and the seed alone
 moves SWD by 140-300; at ch 32 neither learns colour.
 BLAS runs single-threaded (set before NumPy is imported); ``--jobs`` runs
 (default 2, one per core) train at once, interleaved seed by seed, so the
-two configurations see the same conditions; wall time per iteration is measured inside each run (with
-other runs and other users' work competing: compare the two columns, not
-absolute values, and see the load average printed beside them).
+two configurations see the same conditions; wall time per iteration is
+measured inside each run (with other runs and other users' work competing:
+compare the two columns, not absolute values, and see the load average
+printed beside them).
 
     python benchmarks/small_data.py                 # the README numbers (~40 min on 2 cores)
     python benchmarks/small_data.py --iterations 100 --seeds 0   # a quick look

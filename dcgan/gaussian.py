@@ -5,9 +5,10 @@ rare-branch fallback, about 50 M numbers/s on one core of the machine we
 measure on; the discriminator's noise needs 17.6 M of them per 32 px
 batch-50 update. Box-Muller turns pairs of uniforms into pairs of
 independent normals with vectorised log, sqrt, cos and sin: about 1.5x
-faster in a micro-benchmark (2^19 numbers: 6-7 ms against 10 ms). The uniforms are float32 multiples of 2^-24,
-so the radius is at most sqrt(2 ln 2^24) = 5.77: tails beyond 5.77 sigma
-(probability 8e-9) are cut, which does not matter for noise injection.
+faster in a micro-benchmark (2^19 numbers: 6-7 ms against 10 ms). The
+uniforms are float32 multiples of 2^-24, so the radius is at most
+sqrt(2 ln 2^24) = 5.77: tails beyond 5.77 sigma (probability 8e-9) are cut,
+which does not matter for noise injection.
 """
 import math
 
