@@ -84,23 +84,28 @@ def make_optimizer(model, alpha):
 
 
 class EvalAt(training.Extension):
-    """SWD of the sample generator at chosen iterations (time excluded)."""
+    """SWD of each named generator at chosen iterations (time excluded)."""
     priority = training.PRIORITY_READER
 
-    def __init__(self, ctx, reference, at):
-        self.ctx, self.reference, self.at = ctx, reference, set(at)
-        self.curve, self.seconds = [], 0.0
+    def __init__(self, generators, reference, at):
+        self.generators, self.reference, self.at = generators, reference, set(at)
+        self.curves = {name: [] for name in generators}
+        self.seconds = 0.0
 
     def __call__(self, trainer):
         it = trainer.updater.iteration
         if it in self.at:
             t = time.time()
-            fake = generate_images(self.ctx.sample_gen, SWD_IMAGES, seed=SWD_SEED)
-            self.curve.append((it, self.reference.distance(fake)))
+            for name, gen in self.generators.items():
+                fake = generate_images(gen, SWD_IMAGES, seed=SWD_SEED)
+                self.curves[name].append((it, self.reference.distance(fake)))
             self.seconds += time.time() - t
 
 
-def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_points):
+def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_points,
+              probes=None):
+    """Train one configuration; ``probes(trainer, ctx)`` may add extensions
+    and return more {name: generator} to evaluate beside the sample one."""
     args = stabiliser_args(flags, iterations, seed)
     res = images.shape[2]
     gen_kwargs = dict(n_hidden=100, resolution=res, ch=ch, out_channels=images.shape[1],
@@ -127,13 +132,17 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
             display_trigger=(10 ** 9, 'iteration'))
         options.extend_trainer(trainer, args, ctx)
         at = [round(iterations * (k + 1) / eval_points) for k in range(eval_points)]
-        evaluator = EvalAt(ctx, reference, at)
+        generators = {'sample': ctx.sample_gen}
+        if probes is not None:
+            generators.update(probes(trainer, ctx))
+        evaluator = EvalAt(generators, reference, at)
         trainer.extend(evaluator, trigger=(1, 'iteration'))
         start = time.time()
         trainer.run()
         train_seconds = time.time() - start - evaluator.seconds
     samples = generate_images(ctx.sample_gen, 64, seed=123)
-    return dict(swd=evaluator.curve[-1][1], curve=evaluator.curve,
+    curve = evaluator.curves['sample']
+    return dict(swd=curve[-1][1], curve=curve, curves=evaluator.curves,
                 sec_per_iter=train_seconds / iterations, samples=samples)
 
 

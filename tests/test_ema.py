@@ -5,6 +5,7 @@ import types
 
 import chainer
 import numpy
+import pytest
 from chainer import training
 
 from dcgan.extensions.ema import GeneratorEMA, ema_decay
@@ -37,6 +38,33 @@ def test_ema_equals_running_average_by_hand():
     assert ext.ema.bn1.N == gen.bn1.N  # integer state is copied
     # The raw generator was not touched by the averaging.
     assert not numpy.allclose(ext.ema.l0.W.array, gen.l0.W.array)
+
+
+def test_warmup_2_is_the_plain_mean_and_warmup_1_a_constant_decay():
+    # (1 + n) / (2 + n) weights the initial state and every update alike.
+    gen = tiny_updater().gen
+    mean_ext = GeneratorEMA(gen, decay=0.999, warmup=2)
+    constant = GeneratorEMA(gen, decay=0.7, warmup=1)
+    states = [gen.l0.W.array.astype(numpy.float64)]
+    expected_constant = states[0].copy()
+    rs = numpy.random.RandomState(4)
+    for _ in range(6):
+        _perturb(gen, rs)
+        mean_ext.update()
+        constant.update()
+        states.append(gen.l0.W.array.astype(numpy.float64))
+        expected_constant = 0.7 * expected_constant + 0.3 * states[-1]
+    numpy.testing.assert_allclose(mean_ext.ema.l0.W.array, numpy.mean(states, axis=0),
+                                  rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(constant.ema.l0.W.array, expected_constant,
+                                  rtol=1e-5, atol=1e-6)
+    # The default warm-up (10) reaches further back as training goes on.
+    assert ema_decay(0.999, 90) == 91.0 / 100.0 and ema_decay(0.999, 90, warmup=4) == 91.0 / 94.0
+
+
+def test_bad_warmup_is_refused():
+    with pytest.raises(ValueError, match='warm-up'):
+        GeneratorEMA(tiny_updater().gen, warmup=0.5)
 
 
 def test_batch_norm_statistics_are_the_averaged_generators_own():
@@ -143,6 +171,13 @@ def test_cli_ema_is_the_sample_generator_is_saved_and_resumes_exactly(tmp_path):
     for name, p in ctx2.sample_gen.namedparams():
         numpy.testing.assert_array_equal(p.array, full[name])
     assert os.path.exists(str(tmp_path / 'b' / 'gen_ema_iter_4.npz'))
+
+
+def test_cli_ema_warmup_reaches_the_extension(tmp_path):
+    trainer, _ = _trainer(tmp_path, ['--ema', '0.9', '--ema-warmup', '3'])
+    assert trainer.get_extension('gen_ema').warmup == 3.0
+    trainer, _ = _trainer(tmp_path, ['--ema', '0.9'])
+    assert trainer.get_extension('gen_ema').warmup == 10.0
 
 
 def test_ema_leaves_the_training_itself_unchanged(tmp_path):

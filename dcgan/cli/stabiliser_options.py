@@ -34,6 +34,7 @@ EXAMPLE_SETTINGS = {
 OFF = {
     'augment': '',
     'ema': 0.0,
+    'ema_warmup': 10.0,
     'spectral_norm': False,
     'minibatch_std': False,
     'r1_gamma': 0.0,
@@ -55,7 +56,10 @@ def add_arguments(parser):
     g.add_argument('--ema', type=float, default=None, metavar='DECAY',
                    help='keep an EMA of G with this decay (e.g. 0.999) for previews, '
                         'GIFs and gen_ema_iter_N.npz; 0 = off. Warm-up: update n uses '
-                        'min(DECAY, (1+n)/(10+n))')
+                        'min(DECAY, (1+n)/(W+n)), W from --ema-warmup')
+    g.add_argument('--ema-warmup', dest='ema_warmup', type=float, default=None, metavar='W',
+                   help='EMA warm-up W >= 1 (default 10): until DECAY is reached the average '
+                        'spans about the last 1/(W-1) of training; 2 = the mean of all steps')
     g.add_argument('--spectral-norm', dest='spectral_norm', action='store_const',
                    const=True, default=None, help='spectral normalisation of D\'s weights')
     g.add_argument('--minibatch-std', dest='minibatch_std', action='store_const',
@@ -118,6 +122,9 @@ def check_arguments(args, parser):
         parser.error('--augment: {}'.format(e))
     if not 0.0 <= args.ema < 1.0:
         parser.error('--ema {}: use a decay in [0, 1), e.g. 0.999 (0 turns it off)'.format(args.ema))
+    if not args.ema_warmup >= 1.0:
+        parser.error('--ema-warmup {}: use a value of at least 1, e.g. 10 (1 = no warm-up)'
+                     .format(args.ema_warmup))
     for name, flag in (('r1_gamma', '--r1-gamma'), ('instance_noise', '--instance-noise'),
                        ('feature_matching', '--feature-matching'),
                        ('instance_noise_iterations', '--instance-noise-iterations')):
@@ -177,7 +184,7 @@ def extend_trainer(trainer, args, ctx):
     if args.nan_guard:
         trainer.extend(NaNGuard({'gen': ctx.gen, 'dis': ctx.dis}))
     if args.ema:
-        ema = GeneratorEMA(ctx.gen, decay=args.ema)
+        ema = GeneratorEMA(ctx.gen, decay=args.ema, warmup=args.ema_warmup)
         trainer.extend(ema)
         trainer.extend(snapshot_ema(ema), trigger=ctx.snapshot_trigger,
                        name='snapshot_gen_ema')

@@ -18,8 +18,11 @@ and before it is saved (``snapshot_ema``). Other float state is averaged
 like the weights; integer state (the batch-norm counter ``N``) is copied.
 
 Decay with warm-up: update ``n`` (from 0) uses
-``min(decay, (1 + n) / (10 + n))``, so the average is not dominated by the
-random initial weights early in training.
+``min(decay, (1 + n) / (warmup + n))``, so the average is not dominated by
+the random initial weights early in training. Until the cap ``decay`` is
+reached the average spans roughly the last ``n / (warmup - 1)`` updates:
+``warmup`` 10 (the default) keeps about the last tenth of training, 2 is
+the plain mean of every step so far.
 """
 import chainer
 import numpy
@@ -29,9 +32,12 @@ from chainer.training import extensions
 _BN_STATISTICS = ('avg_mean', 'avg_var')
 
 
-def ema_decay(decay, n_updates):
+DEFAULT_WARMUP = 10.0
+
+
+def ema_decay(decay, n_updates, warmup=DEFAULT_WARMUP):
     """The decay used by update number ``n_updates`` (0-based)."""
-    return min(float(decay), (1.0 + n_updates) / (10.0 + n_updates))
+    return min(float(decay), (1.0 + n_updates) / (float(warmup) + n_updates))
 
 
 def _batch_norms(chain):
@@ -64,11 +70,15 @@ class GeneratorEMA(extension.Extension):
     trigger = (1, 'iteration')
     priority = extension.PRIORITY_WRITER
 
-    def __init__(self, gen, decay=0.999, stat_batches=4, stat_batchsize=64, stat_seed=0):
+    def __init__(self, gen, decay=0.999, stat_batches=4, stat_batchsize=64, stat_seed=0,
+                 warmup=DEFAULT_WARMUP):
         if not 0.0 <= decay < 1.0:
             raise ValueError('EMA decay must be in [0, 1), got {}'.format(decay))
+        if not warmup >= 1.0:
+            raise ValueError('EMA warm-up must be at least 1, got {}'.format(warmup))
         self.gen = gen
         self.decay = float(decay)
+        self.warmup = float(warmup)
         self.stat_batches = int(stat_batches)
         self.stat_batchsize = int(stat_batchsize)
         self.stat_seed = int(stat_seed)
@@ -82,7 +92,7 @@ class GeneratorEMA(extension.Extension):
 
     def update(self):
         """Move the average one step towards the generator's current state."""
-        beta = ema_decay(self.decay, self.n_updates)
+        beta = ema_decay(self.decay, self.n_updates, self.warmup)
         params = dict(self.gen.namedparams())
         for name, p_ema in self.ema.namedparams():
             p = params[name]
