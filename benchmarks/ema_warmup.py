@@ -7,7 +7,9 @@ change training, one run per seed can carry several averages at once:
 this trains a configuration (default: the Chainer example's, as in
 benchmarks/small_data.py) and keeps one EMA per warm-up, then prints each
 one's SWD (x1e3, lower is better) against the raw generator of the same
-run, per seed and over seeds, with the paired difference.
+run, per seed and over seeds, with the paired difference. A control, the
+raw weights with batch-norm statistics recomputed as the EMA's are, shows
+how much of an EMA's gain is its statistics rather than its averaging.
 
     python benchmarks/ema_warmup.py                          # seeds 5-9 (~35 min on 2 cores)
     python benchmarks/ema_warmup.py --seeds 0 --iterations 100 --warmups 10 2   # a quick look
@@ -34,7 +36,12 @@ from dcgan.swd import SWDReference  # noqa: E402
 
 def ema_probes(decay, warmups):
     def probes(trainer, ctx):
-        generators = {}
+        # Control: decay 0 copies the raw weights, so this differs from the
+        # raw generator only by the EMA copy's recomputed batch-norm
+        # statistics (raw G runs on its running averages over training).
+        control = GeneratorEMA(ctx.gen, decay=0.0)
+        trainer.extend(control, name='raw_own_bn')
+        generators = {'raw, own BN': control.ema}
         for w in warmups:
             ext = GeneratorEMA(ctx.gen, decay=decay, warmup=w)
             trainer.extend(ext, name='ema_w{:g}'.format(w))

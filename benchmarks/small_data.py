@@ -20,7 +20,7 @@ measured inside each run (with other runs and other users' work competing:
 compare the two columns, not absolute values, and see the load average
 printed beside them).
 
-    python benchmarks/small_data.py                 # the README numbers (~40 min on 2 cores)
+    python benchmarks/small_data.py                 # the README numbers (~65 min on 2 cores)
     python benchmarks/small_data.py --iterations 100 --seeds 0   # a quick look
     python benchmarks/small_data.py --variant "ema=--ema 0.999" --variant "aug=--augment color,translation,cutout"
 """
@@ -153,7 +153,7 @@ def grid(samples, rows=8):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--iterations', type=int, default=1000)
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     p.add_argument('--ch', type=int, default=128)
     p.add_argument('--batchsize', type=int, default=50)
     p.add_argument('--n-images', type=int, default=250)
