@@ -21,7 +21,7 @@ Decay with warm-up: update ``n`` (from 0) uses
 ``min(decay, (1 + n) / (warmup + n))``, so the average is not dominated by
 the random initial weights early in training. Until the cap ``decay`` is
 reached the average spans roughly the last ``n / (warmup - 1)`` updates:
-``warmup`` 10 (the default) keeps about the last tenth of training, 2 is
+``warmup`` 10 (the default) keeps about the last ninth of training, 2 is
 the plain mean of every step so far.
 """
 import chainer
