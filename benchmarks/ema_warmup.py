@@ -11,7 +11,7 @@ run, per seed and over seeds, with the paired difference. A control, the
 raw weights with batch-norm statistics recomputed as the EMA's are, shows
 how much of an EMA's gain is its statistics rather than its averaging.
 
-    python benchmarks/ema_warmup.py                          # seeds 5-9 (~35 min on 2 cores)
+    python benchmarks/ema_warmup.py                          # seeds 5-10 (~45 min on 2 cores)
     python benchmarks/ema_warmup.py --seeds 0 --iterations 100 --warmups 10 2   # a quick look
 """
 import os
@@ -20,7 +20,6 @@ for _name in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ.setdefault(_name, '1')
 
 import argparse  # noqa: E402
-import multiprocessing  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
 
@@ -62,8 +61,8 @@ def _run(seed):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--seeds', type=int, nargs='+', default=[5, 6, 7, 8, 9])
-    p.add_argument('--warmups', type=float, nargs='+', default=[10, 6, 4, 3, 2])
+    p.add_argument('--seeds', type=int, nargs='+', default=[5, 6, 7, 8, 9, 10])
+    p.add_argument('--warmups', type=float, nargs='+', default=[10, 20, 40, 80, 160])
     p.add_argument('--decay', type=float, default=0.999)
     p.add_argument('--flags', default='', help='stabiliser flags of the trained configuration')
     p.add_argument('--iterations', type=int, default=1000)
@@ -84,21 +83,14 @@ def main(argv=None):
                                          a.iterations, a.flags, a.decay, a.seeds,
                                          os.getloadavg()[0]))
     sys.stdout.flush()
-    if a.jobs > 1:
-        pool = multiprocessing.get_context('fork').Pool(a.jobs)
-        runs = pool.imap(_run, a.seeds)
-    else:
-        pool, runs = None, map(_run, a.seeds)
     finals = {}
-    for seed, r in zip(a.seeds, runs):
+    for seed, r in zip(a.seeds, small_data.run_jobs(_run, a.seeds, a.jobs)):
         for name, curve in r['curves'].items():
             name = 'raw G' if name == 'sample' else name
             finals.setdefault(name, []).append(curve[-1][1])
             print('  seed {}  {:<10} {}'.format(
                 seed, name, ' '.join('{}:{:.1f}'.format(i, s) for i, s in curve)))
         sys.stdout.flush()
-    if pool is not None:
-        pool.close()
 
     raw = numpy.array(finals['raw G'])
     print()

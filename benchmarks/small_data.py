@@ -181,19 +181,12 @@ def main(argv=None):
     results = {name: [] for name, _ in variants}
     jobs = [(seed, name, flags) for seed in a.seeds for name, flags in variants]
     _JOB_STATE.update(images=images, a=a, reference=reference)
-    if a.jobs > 1:
-        pool = multiprocessing.get_context('fork').Pool(a.jobs)
-        finished = pool.imap(_run_job, jobs)
-    else:
-        pool, finished = None, map(_run_job, jobs)
-    for (seed, name, flags), r in zip(jobs, finished):
+    for (seed, name, flags), r in zip(jobs, run_jobs(_run_job, jobs, a.jobs)):
         results[name].append(r)
         curve = ' '.join('{}:{:.1f}'.format(i, s) for i, s in r['curve'])
         print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {})  load {:.2f}'.format(
             name, seed, r['swd'], r['sec_per_iter'], curve, os.getloadavg()[0]))
         sys.stdout.flush()
-    if pool is not None:
-        pool.close()
 
     # How noisy is the number itself? Independent real images score the
     # floor a perfect generator would get; re-seeding the patch positions
@@ -232,6 +225,16 @@ def main(argv=None):
     picture = numpy.concatenate(sum([[pnl, gap] for pnl in panels], [])[:-1], axis=1)
     imaging.save_png(a.picture, imaging.upscale(picture, 2))
     print('picture: {} (training images | {})'.format(a.picture, ' | '.join(names)))
+
+
+def run_jobs(function, jobs, processes):
+    """Yield ``function(job)`` for each job in order, ``processes`` at a
+    time (forked, so module state set before the call is shared)."""
+    if processes <= 1:
+        yield from map(function, jobs)
+        return
+    with multiprocessing.get_context('fork').Pool(processes) as pool:
+        yield from pool.imap(function, jobs)
 
 
 _JOB_STATE = {}

@@ -6,6 +6,7 @@ quality number and the memorisation check. Every stabiliser is off by
 default, so without these flags training is the Chainer example's.
 """
 from dcgan.augment import AugmentError, parse_policy
+from dcgan.extensions.ema import DEFAULT_WARMUP
 
 # What --small-data turns on; flags given explicitly still win. Chosen from
 # benchmarks/small_data.py (250 demo images, 32 px, ch 128, batch 50, 1000
@@ -36,7 +37,7 @@ EXAMPLE_SETTINGS = {
 OFF = {
     'augment': '',
     'ema': 0.0,
-    'ema_warmup': 10.0,
+    'ema_warmup': DEFAULT_WARMUP,
     'spectral_norm': False,
     'minibatch_std': False,
     'r1_gamma': 0.0,
@@ -60,8 +61,9 @@ def add_arguments(parser):
                         'GIFs and gen_ema_iter_N.npz; 0 = off. Warm-up: update n uses '
                         'min(DECAY, (1+n)/(W+n)), W from --ema-warmup')
     g.add_argument('--ema-warmup', dest='ema_warmup', type=float, default=None, metavar='W',
-                   help='EMA warm-up W >= 1 (default 10): until DECAY is reached the average '
-                        'spans about the last 1/(W-1) of training; 2 = the mean of all steps')
+                   help='EMA warm-up W >= 1 (default {:g}): until DECAY is reached the average '
+                        'spans about the last 1/(W-1) of training; 2 = the mean of all steps'
+                   .format(DEFAULT_WARMUP))
     g.add_argument('--spectral-norm', dest='spectral_norm', action='store_const',
                    const=True, default=None, help='spectral normalisation of D\'s weights')
     g.add_argument('--minibatch-std', dest='minibatch_std', action='store_const',
