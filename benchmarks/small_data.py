@@ -66,9 +66,11 @@ def stabiliser_args(flags, iterations, seed):
     parser = argparse.ArgumentParser()
     options.add_arguments(parser)
     parser.add_argument('--loss', default='nonsaturating')
-    parser.add_argument('--lr-gen', dest='lr_gen', type=float, default=2e-4)
-    parser.add_argument('--lr-dis', dest='lr_dis', type=float, default=2e-4)
-    parser.add_argument('--dis-noise', dest='dis_noise', type=float, default=None)
+    # The example's spelling (--lr_dis) as in dcgan-train, or with a dash.
+    parser.add_argument('--lr-gen', '--lr_gen', dest='lr_gen', type=float, default=2e-4)
+    parser.add_argument('--lr-dis', '--lr_dis', dest='lr_dis', type=float, default=2e-4)
+    parser.add_argument('--dis-noise', '--dis_noise', dest='dis_noise', type=float,
+                        default=None)
     args = parser.parse_args(flags)
     args.iteration, args.seed = iterations, seed
     options.check_arguments(args, parser)

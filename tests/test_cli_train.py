@@ -136,3 +136,33 @@ def test_impossible_flag_values_are_refused(tmp_path, capsys):
         run(tmp_path, '--batchsize', '0')
     assert '--batchsize' in capsys.readouterr().err
     assert not os.path.exists(tmp_path / 'out')
+
+
+def test_learning_rates_and_d_noise_reach_the_nets_and_the_preset_may_set_them(tmp_path):
+    from dcgan.cli.stabiliser_options import SMALL_DATA_PRESET
+    modules = train.option_modules()
+    parser = train.build_parser(modules)
+    preset_noise = SMALL_DATA_PRESET.get('dis_noise', 0.2)
+    cases = [([], 0.2), (['--small-data'], preset_noise),
+             (['--small-data', '--dis_noise', '0.05'], 0.05)]
+    for flags, noise in cases:
+        args = parser.parse_args(TINY + ['--out', str(tmp_path), '--lr_gen', '5e-4',
+                                         '--lr_dis', '3e-4'] + flags)
+        train.check_arguments(args, parser, modules)
+        _, _, _, dis, updater = train.build(args, modules)
+        assert dis.noise_sigma == noise, flags
+        assert updater.get_optimizer('dis').alpha == 3e-4, flags
+        assert updater.get_optimizer('gen').alpha == 5e-4, flags
+
+
+def test_resuming_with_other_training_settings_says_which(tmp_path, capsys):
+    # A resume that forgets --ema (or --small-data) drops the EMA generator:
+    # training goes on, but the user is told what changed against config.json.
+    assert run(tmp_path, '--iteration', '2', '--ema', '0.9', '--lr_gen', '3e-4') == 0
+    capsys.readouterr()
+    assert run(tmp_path, '--iteration', '4', '--lr_gen', '3e-4') == 0
+    printed = capsys.readouterr().out
+    assert 'Resuming from' in printed and 'ema 0.9 -> 0.0' in printed
+    assert 'lr_gen' not in printed
+    assert run(tmp_path, '--iteration', '6', '--lr_gen', '3e-4') == 0
+    assert 'Note:' not in capsys.readouterr().out

@@ -13,6 +13,13 @@ SNAPSHOT_PATTERN = re.compile(r'snapshot_iter_(\d+)\.npz$')
 # Arguments that change the networks or the data: a snapshot made with other
 # values cannot continue this run.
 ARCHITECTURE_ARGS = ('n_hidden', 'ch', 'n_stages', 'channels', 'resolution')
+# Arguments that shape the optimisation but not the networks: a snapshot
+# continues under new values, which a user should hear about (a resume that
+# forgot --small-data silently drops the EMA generator).
+TRAINING_ARGS = ('batchsize', 'seed', 'flip', 'loss', 'n_dis', 'dis_every', 'lr_gen', 'lr_dis',
+                 'beta1_gen', 'beta1_dis', 'weight_decay', 'update_order', 'augment', 'ema',
+                 'ema_warmup', 'r1_gamma', 'label_smoothing', 'instance_noise',
+                 'instance_noise_iterations', 'feature_matching')
 
 
 def newest_snapshot(out):
@@ -25,16 +32,34 @@ def newest_snapshot(out):
     return best[1] if best else None
 
 
-def check_same_run(out, gen_config, dis_config):
-    """UsageError when ``out/config.json`` records other networks."""
-    path = os.path.join(out, 'config.json')
-    if not os.path.exists(path):
-        return
+def _recorded_config(folder):
+    """The config.json a run wrote in ``folder``, or {} if none is readable."""
     try:
-        with open(path) as f:
+        with open(os.path.join(folder, 'config.json')) as f:
             recorded = json.load(f)
     except (OSError, ValueError):
-        return
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def changed_training_settings(folder, args):
+    """[(name, recorded, now)] for each of TRAINING_ARGS whose value in
+    ``args`` differs from the one ``folder/config.json`` records."""
+    recorded = _recorded_config(folder).get('args', {})
+    now = vars(args)
+    changed = []
+    for name in TRAINING_ARGS:
+        if name in recorded and name in now:
+            # Compare as config.json stores it (tuples become lists, ...).
+            value = json.loads(json.dumps(now[name], default=str))
+            if value != recorded[name]:
+                changed.append((name, recorded[name], value))
+    return changed
+
+
+def check_same_run(out, gen_config, dis_config):
+    """UsageError when ``out/config.json`` records other networks."""
+    recorded = _recorded_config(out)
     for name, now in (('gen', gen_config), ('dis', dis_config)):
         before = recorded.get(name, {})
         diff = sorted(k for k in now if k in before and before[k] != now[k])

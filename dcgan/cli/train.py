@@ -172,6 +172,15 @@ def extend(trainer, args, ctx, modules):
                    trigger=snap)
 
 
+def warn_changed_settings(folder, args):
+    changed = resuming.changed_training_settings(folder, args)
+    if changed:
+        print('Note: continuing with other training settings than {} records: {}; give the '
+              'earlier values to continue the run unchanged'.format(
+                  os.path.join(folder, 'config.json'),
+                  ', '.join('{} {} -> {}'.format(k, a, b) for k, a, b in changed)))
+
+
 def run(argv=None):
     modules = option_modules()
     parser = build_parser(modules)
@@ -198,6 +207,7 @@ def run(argv=None):
         resuming.load_snapshot(resume_from, trainer)
         print('Resuming from {} (iteration {}); --no-auto-resume starts over'.format(
             resume_from, updater.iteration))
+        warn_changed_settings(os.path.dirname(resume_from) or '.', args)
     write_config(args.out, gen, dis, args, folder)
     try:
         trainer.run(show_loop_exception_msg=False)
