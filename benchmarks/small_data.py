@@ -211,14 +211,9 @@ def main(argv=None):
         print('| {} | {:.1f} +- {:.1f} | {:.3f} |'.format(name, swds.mean(), swds.std(ddof=1) if len(swds) > 1 else 0.0, secs.mean()))
     names = [name for name, _ in variants]
     if len(names) >= 2:
-        a_s = numpy.array([r['swd'] for r in results[names[0]]])
-        b_s = numpy.array([r['swd'] for r in results[names[-1]]])
-        spread = max(a_s.std(ddof=1), b_s.std(ddof=1)) if len(a_s) > 1 else 0.0
-        gap = a_s.mean() - b_s.mean()
-        print('{} - {}: {:.1f} (larger spread {:.1f}); {}'.format(
-            names[0], names[-1], gap, spread,
-            'ACCEPTED: lower by more than the spread' if gap > spread else
-            'NOT ACCEPTED: not lower by more than the spread'))
+        for line in compare(names[0], [r['swd'] for r in results[names[0]]],
+                            names[-1], [r['swd'] for r in results[names[-1]]]):
+            print(line)
         secs = [numpy.mean([r['sec_per_iter'] for r in results[n]]) for n in (names[0], names[-1])]
         print('time per iteration {} / {}: {:.2f}'.format(names[-1], names[0], secs[1] / secs[0]))
     # Side by side: training images | each configuration (seed of the first run).
@@ -227,6 +222,24 @@ def main(argv=None):
     picture = numpy.concatenate(sum([[pnl, gap] for pnl in panels], [])[:-1], axis=1)
     imaging.save_png(a.picture, imaging.upscale(picture, 2))
     print('picture: {} (training images | {})'.format(a.picture, ' | '.join(names)))
+
+
+def compare(name_a, a, name_b, b):
+    """The issue's verdict (is b's mean lower than a's by more than the
+    larger spread over seeds?) and, since a and b are lists over the same
+    seeds, the paired difference with its standard error."""
+    a, b = numpy.asarray(a, float), numpy.asarray(b, float)
+    many = len(a) > 1
+    spread = max(a.std(ddof=1), b.std(ddof=1)) if many else 0.0
+    gap = a.mean() - b.mean()
+    diff = a - b
+    se = diff.std(ddof=1) / numpy.sqrt(len(diff)) if many else 0.0
+    return ['{} - {}: {:.1f} (larger spread {:.1f}); {}'.format(
+                name_a, name_b, gap, spread,
+                'ACCEPTED: lower by more than the spread' if gap > spread else
+                'NOT ACCEPTED: not lower by more than the spread'),
+            'paired by seed: {} - {} = {:.1f} (s.e. {:.1f}), {} lower on {} of {} seeds'.format(
+                name_a, name_b, diff.mean(), se, name_b, int((diff > 0).sum()), len(diff))]
 
 
 def run_jobs(function, jobs, processes):
