@@ -26,7 +26,6 @@ import sys  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import small_data  # noqa: E402  (sets up sys.path and imports dcgan first)
-import numpy  # noqa: E402
 
 from dcgan.demo_data import make_demo_images  # noqa: E402
 from dcgan.extensions.ema import GeneratorEMA  # noqa: E402
@@ -92,19 +91,17 @@ def main(argv=None):
                 seed, name, ' '.join('{}:{:.1f}'.format(i, s) for i, s in curve)))
         sys.stdout.flush()
 
-    raw = numpy.array(finals['raw G'])
+    raw = finals['raw G']
+    _, raw_std = small_data.mean_std(raw)
     print()
     print('| generator | SWD at {} (mean +- std over {} seeds) | paired vs raw G: mean '
           '(s.e.), better on | gap - larger spread |'.format(a.iterations, len(a.seeds)))
     print('|---|---|---|---|')
     for name, values in finals.items():
-        v = numpy.array(values)
-        std = v.std(ddof=1) if len(v) > 1 else 0.0
-        diff = raw - v
-        se = diff.std(ddof=1) / numpy.sqrt(len(v)) if len(v) > 1 else 0.0
-        margin = diff.mean() - max(std, raw.std(ddof=1) if len(v) > 1 else 0.0)
+        mean, std = small_data.mean_std(values)
+        diff, se, better = small_data.paired(raw, values)
         print('| {} | {:.1f} +- {:.1f} | {:.1f} ({:.1f}), {}/{} | {:+.1f} |'.format(
-            name, v.mean(), std, diff.mean(), se, int((diff > 0).sum()), len(v), margin))
+            name, mean, std, diff, se, better, len(values), diff - max(std, raw_std)))
 
 
 if __name__ == '__main__':

@@ -21,7 +21,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import small_data  # noqa: E402  (sets up sys.path and imports dcgan first)
-import numpy  # noqa: E402
 
 from dcgan.cli import stabiliser_options as options  # noqa: E402
 
@@ -115,10 +114,8 @@ def main(argv=None):
             seed, scores['example'][seed][0], scores['small-data'][seed][0]))
     a_s = [scores['example'][s][0] for s in seeds]
     b_s = [scores['small-data'][s][0] for s in seeds]
-    print('example    {:.1f} +- {:.1f} over {} seeds'.format(
-        numpy.mean(a_s), numpy.std(a_s, ddof=1) if len(seeds) > 1 else 0.0, len(seeds)))
-    print('small-data {:.1f} +- {:.1f} over {} seeds'.format(
-        numpy.mean(b_s), numpy.std(b_s, ddof=1) if len(seeds) > 1 else 0.0, len(seeds)))
+    print('example    {:.1f} +- {:.1f} over {} seeds'.format(*small_data.mean_std(a_s), len(seeds)))
+    print('small-data {:.1f} +- {:.1f} over {} seeds'.format(*small_data.mean_std(b_s), len(seeds)))
     for line in small_data.compare('example', a_s, 'small-data', b_s):
         print(line)
 

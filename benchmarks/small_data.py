@@ -206,9 +206,9 @@ def main(argv=None):
         len(a.seeds)))
     print('|---|---|---|')
     for name, _ in variants:
-        swds = numpy.array([r['swd'] for r in results[name]])
-        secs = numpy.array([r['sec_per_iter'] for r in results[name]])
-        print('| {} | {:.1f} +- {:.1f} | {:.3f} |'.format(name, swds.mean(), swds.std(ddof=1) if len(swds) > 1 else 0.0, secs.mean()))
+        secs = numpy.mean([r['sec_per_iter'] for r in results[name]])
+        print('| {} | {:.1f} +- {:.1f} | {:.3f} |'.format(
+            name, *mean_std([r['swd'] for r in results[name]]), secs))
     names = [name for name, _ in variants]
     if len(names) >= 2:
         for line in compare(names[0], [r['swd'] for r in results[names[0]]],
@@ -224,22 +224,33 @@ def main(argv=None):
     print('picture: {} (training images | {})'.format(a.picture, ' | '.join(names)))
 
 
+def mean_std(values):
+    """Mean and spread (sample std; 0 for a single value) over seeds."""
+    v = numpy.asarray(values, float)
+    return v.mean(), v.std(ddof=1) if len(v) > 1 else 0.0
+
+
+def paired(a, b):
+    """a - b over the same seeds: mean, its standard error, and on how many
+    seeds b is lower."""
+    diff = numpy.asarray(a, float) - numpy.asarray(b, float)
+    se = diff.std(ddof=1) / numpy.sqrt(len(diff)) if len(diff) > 1 else 0.0
+    return diff.mean(), se, int((diff > 0).sum())
+
+
 def compare(name_a, a, name_b, b):
     """The issue's verdict (is b's mean lower than a's by more than the
     larger spread over seeds?) and, since a and b are lists over the same
     seeds, the paired difference with its standard error."""
-    a, b = numpy.asarray(a, float), numpy.asarray(b, float)
-    many = len(a) > 1
-    spread = max(a.std(ddof=1), b.std(ddof=1)) if many else 0.0
-    gap = a.mean() - b.mean()
-    diff = a - b
-    se = diff.std(ddof=1) / numpy.sqrt(len(diff)) if many else 0.0
+    (mean_a, std_a), (mean_b, std_b) = mean_std(a), mean_std(b)
+    spread, gap = max(std_a, std_b), mean_a - mean_b
+    diff, se, lower = paired(a, b)
     return ['{} - {}: {:.1f} (larger spread {:.1f}); {}'.format(
                 name_a, name_b, gap, spread,
                 'ACCEPTED: lower by more than the spread' if gap > spread else
                 'NOT ACCEPTED: not lower by more than the spread'),
             'paired by seed: {} - {} = {:.1f} (s.e. {:.1f}), {} lower on {} of {} seeds'.format(
-                name_a, name_b, diff.mean(), se, name_b, int((diff > 0).sum()), len(diff))]
+                name_a, name_b, diff, se, name_b, lower, len(a))]
 
 
 def run_jobs(function, jobs, processes):
