@@ -130,6 +130,7 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
         ctx = types.SimpleNamespace(
             gen=gen, dis=dis, updater=updater, device=device, out=out, images=images,
             resolution=res, channels=images.shape[1], seed=seed, sample_gen=gen,
+            stop_iteration=iterations,
             extra_report_keys=[], snapshot_trigger=(10 ** 9, 'iteration'),
             display_trigger=(10 ** 9, 'iteration'))
         options.extend_trainer(trainer, args, ctx)

@@ -155,6 +155,23 @@ def test_learning_rates_and_d_noise_reach_the_nets_and_the_preset_may_set_them(t
         assert updater.get_optimizer('gen').alpha == 5e-4, flags
 
 
+def test_lr_decay_reaches_training_and_ends_where_the_run_ends(tmp_path):
+    # 24 images in batches of 8: --epoch 2 is 6 iterations (rounded up if uneven).
+    parser = train.build_parser(train.option_modules())
+    assert train.stop_iteration(parser.parse_args(['--epoch', '2', '--batchsize', '8']), 24) == 6
+    assert train.stop_iteration(parser.parse_args(['--epoch', '1', '--batchsize', '10']), 24) == 3
+    assert train.stop_iteration(parser.parse_args(['--iteration', '5']), 24) == 5
+    # Decayed over the whole of a 2-iteration run, the second update takes
+    # half a step, so its weights differ from those of a run without decay.
+    assert run(tmp_path, '--iteration', '2', out='plain') == 0
+    assert run(tmp_path, '--iteration', '2', '--lr-decay', '1', out='decayed') == 0
+    config = json.loads((tmp_path / 'decayed' / 'config.json').read_text())
+    assert config['args']['lr_decay'] == 1.0
+    plain = npz(tmp_path / 'plain' / 'gen_iter_2.npz')
+    decayed = npz(tmp_path / 'decayed' / 'gen_iter_2.npz')
+    assert any(not numpy.array_equal(plain[k], decayed[k]) for k in plain)
+
+
 def test_resuming_with_other_training_settings_says_which(tmp_path, capsys):
     # A resume that forgets --ema (or --small-data) drops the EMA generator:
     # training goes on, but the user is told what changed against config.json.

@@ -162,7 +162,8 @@ def test_cli_defaults_off_preset_on_explicit_flags_win():
 
 @pytest.mark.parametrize('flags', [['--augment', 'rotate'], ['--ema', '1.5'],
                                    ['--ema-warmup', '0.5'],
-                                   ['--label-smoothing', '1'], ['--r1-gamma', '-1']])
+                                   ['--label-smoothing', '1'], ['--r1-gamma', '-1'],
+                                   ['--lr-decay', '1.5'], ['--lr-decay', '-0.5']])
 def test_cli_bad_values_name_the_flag(flags, capsys):
     with pytest.raises(SystemExit):
         _parse(flags)

@@ -48,6 +48,7 @@ OFF = {
     'instance_noise': 0.0,
     'instance_noise_iterations': 0,
     'feature_matching': 0.0,
+    'lr_decay': 0.0,
 }
 
 
@@ -84,6 +85,9 @@ def add_arguments(parser):
                         '(default: the whole run if --iteration is given, else constant)')
     g.add_argument('--feature-matching', dest='feature_matching', type=float, default=None,
                    metavar='W', help='add W x feature-matching loss to G\'s loss')
+    g.add_argument('--lr-decay', dest='lr_decay', type=float, default=None, metavar='F',
+                   help='decay both learning rates linearly to 0 over the last fraction F '
+                        'of the run (e.g. 0.5); 0 = off')
     g.add_argument('--no-nan-guard', dest='nan_guard', action='store_false',
                    help='keep training when a loss or weight becomes NaN/inf '
                         '(default: stop with a message, keeping earlier snapshots)')
@@ -137,6 +141,9 @@ def check_arguments(args, parser):
                        ('instance_noise_iterations', '--instance-noise-iterations')):
         if getattr(args, name) < 0:
             parser.error('{} {}: use 0 (off) or a positive value'.format(flag, getattr(args, name)))
+    if not 0.0 <= args.lr_decay <= 1.0:
+        parser.error('--lr-decay {}: use a fraction of the run in [0, 1], e.g. 0.5 '
+                     '(0 = off)'.format(args.lr_decay))
     if not 0.0 <= args.label_smoothing < 1.0:
         parser.error('--label-smoothing {}: use a value in [0, 1), e.g. 0.1'
                      .format(args.label_smoothing))
@@ -183,6 +190,7 @@ def _trigger(value, ctx):
 
 def extend_trainer(trainer, args, ctx):
     from dcgan.extensions.ema import GeneratorEMA, snapshot_ema
+    from dcgan.extensions.lr_decay import LearningRateDecay
     from dcgan.extensions.metric_plot import MetricPlot
     from dcgan.extensions.nan_guard import NaNGuard
     from dcgan.extensions.nearest_grid import NearestGrid
@@ -190,6 +198,9 @@ def extend_trainer(trainer, args, ctx):
 
     if args.nan_guard:
         trainer.extend(NaNGuard({'gen': ctx.gen, 'dis': ctx.dis}))
+    if args.lr_decay:
+        trainer.extend(LearningRateDecay(ctx.updater.get_all_optimizers(),
+                                         ctx.stop_iteration, args.lr_decay))
     if args.ema:
         ema = GeneratorEMA(ctx.gen, decay=args.ema, warmup=args.ema_warmup)
         trainer.extend(ema)

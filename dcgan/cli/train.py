@@ -181,6 +181,13 @@ def warn_changed_settings(folder, args):
                   ', '.join('{} {} -> {}'.format(k, a, b) for k, a, b in changed)))
 
 
+def stop_iteration(args, n_images):
+    """The iteration training stops at (--iteration, or where --epoch ends)."""
+    if args.iteration:
+        return args.iteration
+    return -(-args.epoch * n_images // args.batchsize)
+
+
 def run(argv=None):
     modules = option_modules()
     parser = build_parser(modules)
@@ -199,6 +206,7 @@ def run(argv=None):
         gen=gen, dis=dis, updater=updater, device=device, out=args.out,
         images=folder.images, resolution=folder.resolution, channels=folder.channels,
         seed=args.seed, sample_gen=gen, extra_report_keys=[],
+        stop_iteration=stop_iteration(args, len(folder.images)),
         snapshot_trigger=IntervalOrEnd(args.snapshot_interval),
         display_trigger=(args.display_interval, 'iteration'))
     extend(trainer, args, ctx, modules)
