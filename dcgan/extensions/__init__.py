@@ -1,11 +1,13 @@
 """Trainer extensions, each an ordinary ``chainer.training.Extension``.
 
 One file per extension (the design named a single ``extensions.py``; one
-file each keeps them small and lets them evolve separately). All of them
-leave training untouched: the generator runs in test mode without backprop,
-they draw from their own random generators, and they write atomically.
+file each keeps them small and lets them evolve separately). All but
+LearningRateDecay, which sets the optimizers' rates, leave training
+untouched: the generator runs in test mode without backprop, they draw from
+their own random generators, and they write atomically.
 """
 from dcgan.extensions.ema import GeneratorEMA  # noqa: F401
+from dcgan.extensions.lr_decay import LearningRateDecay  # noqa: F401
 from dcgan.extensions.metric_plot import MetricPlot  # noqa: F401
 from dcgan.extensions.nan_guard import NaNGuard  # noqa: F401
 from dcgan.extensions.nearest_grid import NearestGrid  # noqa: F401
