@@ -22,8 +22,9 @@ from dcgan.extensions.ema import DEFAULT_WARMUP
 # 0-10 pooled (benchmarks/pool_seeds.py): 147.4 +- 20.8 against 171.7 +-
 # 26.5, paired gain 24.4 (s.e. 8.1). Training changes tried on top (D's
 # learning rate 1e-4, D noise 0.3, minibatch std, label smoothing 0.1,
-# --lr-decay 0.5) only reshuffled which seeds went well. The other stabilisers remain flags for longer runs, where
-# D memorising the images is the risk.
+# --lr-decay 0.5) only reshuffled which seeds went well. The other
+# stabilisers remain flags for longer runs, where D memorising the images
+# is the risk.
 SMALL_DATA_PRESET = {
     'ema': 0.999,
     'ema_warmup': 40,

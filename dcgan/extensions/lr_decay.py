@@ -4,8 +4,9 @@ On a small dataset GAN training does not settle: the generator keeps
 circling, and the quality of the final weights depends on where in that
 circle the run happens to stop (on 250 images SWD swings by 50-100 between
 checkpoints 500 iterations apart). Shrinking both Adam step sizes to zero
-over the last part of the run damps the circling so the run ends near its
-middle rather than at a random point of it.
+over the last part of the run is meant to damp the circling so the run
+ends settled rather than at a random point of it. On the demo data it made
+runs more alike but not better (README, "Small datasets").
 
 The factor for the update that produces iteration ``i`` (1-based) is
 ``min(1, (end - i + 1) / (fraction * end))``: 1 until the last
