@@ -17,31 +17,33 @@ def test_factor_is_one_then_a_straight_line_down():
 
 
 def _trained_alphas(iterations, end, fraction):
-    """Rates each optimizer used for every update of a tiny run."""
+    """Rates each optimizer was set to before each update of a tiny run."""
     updater = tiny_updater()
     optimizers = updater.get_all_optimizers()
-    used = []
+    rates = []
 
     class Record(training.Extension):
+        # A reader runs after the writers (the decay), at the start and after
+        # every update: what it sees is the rate of the next update.
         trigger = (1, 'iteration')
         priority = training.PRIORITY_READER
 
+        def initialize(self, trainer):
+            self(trainer)
+
         def __call__(self, trainer):
-            # Readers run after writers: this is the rate of the next update.
-            used.append({name: opt.alpha for name, opt in optimizers.items()})
+            rates.append({name: opt.alpha for name, opt in optimizers.items()})
 
     trainer = training.Trainer(updater, (iterations, 'iteration'), out='/nonexistent')
-    decay = LearningRateDecay(optimizers, end, fraction)
-    trainer.extend(decay)
+    trainer.extend(LearningRateDecay(optimizers, end, fraction))
     trainer.extend(Record())
-    decay.initialize(trainer)
-    first = {name: opt.alpha for name, opt in optimizers.items()}
     trainer.run()
-    return [first] + used[:-1], updater
+    return rates[:-1]  # the last one would be for an update that never comes
 
 
 def test_every_update_uses_the_scheduled_rate_for_both_nets():
-    alphas, _ = _trained_alphas(6, end=6, fraction=0.5)
+    alphas = _trained_alphas(6, end=6, fraction=0.5)
+    assert len(alphas) == 6
     for i, rates in enumerate(alphas, start=1):
         for name in ('gen', 'dis'):
             assert rates[name] == pytest.approx(2e-4 * decay_factor(i, 6, 0.5)), (i, name)
