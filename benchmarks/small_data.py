@@ -92,6 +92,7 @@ class EvalAt(training.Extension):
     def __init__(self, generators, reference, at):
         self.generators, self.reference, self.at = generators, reference, set(at)
         self.curves = {name: [] for name in generators}
+        self.levels = {}  # name -> SWD per pyramid level at the last point
         self.seconds = 0.0
 
     def __call__(self, trainer):
@@ -100,7 +101,9 @@ class EvalAt(training.Extension):
             t = time.time()
             for name, gen in self.generators.items():
                 fake = generate_images(gen, SWD_IMAGES, seed=SWD_SEED)
-                self.curves[name].append((it, self.reference.distance(fake)))
+                levels = self.reference.distance_per_level(fake)
+                self.levels[name] = [float(v) for v in levels]
+                self.curves[name].append((it, float(numpy.mean(levels))))
             self.seconds += time.time() - t
 
 
@@ -146,6 +149,7 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
     samples = generate_images(ctx.sample_gen, 64, seed=123)
     curve = evaluator.curves['sample']
     return dict(swd=curve[-1][1], curve=curve, curves=evaluator.curves,
+                levels=evaluator.levels['sample'],
                 sec_per_iter=train_seconds / iterations, samples=samples)
 
 
@@ -187,8 +191,10 @@ def main(argv=None):
     for (seed, name, flags), r in zip(jobs, run_jobs(_run_job, jobs, a.jobs)):
         results[name].append(r)
         curve = ' '.join('{}:{:.1f}'.format(i, s) for i, s in r['curve'])
-        print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {})  load {:.2f}'.format(
-            name, seed, r['swd'], r['sec_per_iter'], curve, os.getloadavg()[0]))
+        levels = '/'.join('{:.1f}'.format(v) for v in r['levels'])
+        print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {}; per level, fine to coarse, '
+              '{})  load {:.2f}'.format(name, seed, r['swd'], r['sec_per_iter'], curve, levels,
+                                       os.getloadavg()[0]))
         sys.stdout.flush()
 
     # How noisy is the number itself? Independent real images score the

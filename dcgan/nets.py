@@ -159,12 +159,13 @@ class Discriminator(chainer.Chain):
     gains a persistent ``W_u`` array, so saved files have those extra keys);
     ``minibatch_std`` appends the batch's mean standard deviation as one
     more feature map before the last layer (which then takes
-    ``bottom_width ** 2 * (ch + 1)`` inputs).
+    ``bottom_width ** 2 * (ch + 1)`` inputs); ``batch_norm=False`` drops
+    D's batch norms (with ``spectral_norm``, SN-GAN's plain CNN).
     """
 
     def __init__(self, resolution=32, ch=512, in_channels=3, n_stages=None,
                  bottom_width=None, wscale=0.02, noise_sigma=0.2, init_seed=None,
-                 spectral_norm=False, minibatch_std=False):
+                 spectral_norm=False, minibatch_std=False, batch_norm=True):
         super(Discriminator, self).__init__()
         n_stages, bottom_width = _geometry(resolution, n_stages, bottom_width)
         widths = _stage_widths(ch, n_stages)[::-1]  # narrow to wide
@@ -176,18 +177,19 @@ class Discriminator(chainer.Chain):
         self.noise_sigma = noise_sigma
         self.spectral_norm = bool(spectral_norm)
         self.minibatch_std = bool(minibatch_std)
+        self.batch_norm = bool(batch_norm)
         with self.init_scope():
             w = _initializer(wscale, init_seed)
             self.c0_0 = L.Convolution2D(in_channels, widths[0], 3, 1, 1, initialW=w)
             for k in range(n_stages):
                 setattr(self, 'c%d_1' % k, L.Convolution2D(
                     widths[k], widths[k + 1], 4, 2, 1, initialW=w))
-                setattr(self, 'bn%d_1' % k, L.BatchNormalization(
-                    widths[k + 1], use_gamma=False))
                 setattr(self, 'c%d_0' % (k + 1), L.Convolution2D(
                     widths[k + 1], widths[k + 1], 3, 1, 1, initialW=w))
-                setattr(self, 'bn%d_0' % (k + 1), L.BatchNormalization(
-                    widths[k + 1], use_gamma=False))
+                if self.batch_norm:
+                    for name in ('%d_1' % k, '%d_0' % (k + 1)):
+                        setattr(self, 'bn' + name, L.BatchNormalization(
+                            widths[k + 1], use_gamma=False))
             last_in = bottom_width * bottom_width * (ch + int(self.minibatch_std))
             setattr(self, 'l%d' % (n_stages + 1), L.Linear(last_in, 1, initialW=w))
         if self.spectral_norm:
@@ -202,6 +204,8 @@ class Discriminator(chainer.Chain):
         for name in ('spectral_norm', 'minibatch_std'):
             if getattr(self, name):
                 config[name] = True
+        if not self.batch_norm:
+            config['batch_norm'] = False
         return config
 
     def _noise(self, h, rng):
@@ -220,16 +224,18 @@ class Discriminator(chainer.Chain):
         for k in range(self.n_stages):
             for name in ('%d_1' % k, '%d_0' % (k + 1)):
                 h = layers.conv(getattr(self, 'c' + name), h)
-                h = layers.batch_norm(getattr(self, 'bn' + name), h)
+                if self.batch_norm:
+                    h = layers.batch_norm(getattr(self, 'bn' + name), h)
                 h = layers.leaky_relu(self._noise(h, rng))
         return h
 
-    def head(self, h):
-        """Logits from :meth:`features` (adds the minibatch-std map if on)."""
+    def head(self, h, groups=1):
+        """Logits from :meth:`features` (adds the minibatch-std map if on,
+        one statistic per ``groups`` equal slices of the batch)."""
         if self.minibatch_std:
             from dcgan.stabilise import append_minibatch_std
-            h = append_minibatch_std(h)
+            h = append_minibatch_std(h, groups=groups)
         return getattr(self, 'l%d' % (self.n_stages + 1))(h)
 
-    def forward(self, x, rng=None):
-        return self.head(self.features(x, rng))
+    def forward(self, x, rng=None, groups=1):
+        return self.head(self.features(x, rng), groups)

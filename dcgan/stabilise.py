@@ -29,19 +29,24 @@ def apply_spectral_norm(chain, n_power_iteration=1):
     return hooked
 
 
-def append_minibatch_std(h, eps=1e-8):
+def append_minibatch_std(h, eps=1e-8, groups=1):
     """Append one feature map holding the batch's mean standard deviation.
 
     (B, C, H, W) -> (B, C + 1, H, W). A discriminator that sees how varied
     the batch is can tell a collapsed generator from real data (Karras et
-    al. 2018); the whole batch is one group.
+    al. 2018). ``groups`` consecutive equal slices of the batch get a
+    statistic each (a batch of real then generated images: 2).
     """
-    mean = F.mean(h, axis=0, keepdims=True)
-    var = F.mean(F.square(h - F.broadcast_to(mean, h.shape)), axis=0)
-    std = F.mean(F.sqrt(var + eps))
-    b, _, height, width = h.shape
-    stat = F.broadcast_to(F.reshape(std, (1, 1, 1, 1)), (b, 1, height, width))
-    return F.concat((h, stat), axis=1)
+    b, c, height, width = h.shape
+    if b % groups:
+        raise ValueError('a batch of {} does not split into {} groups'.format(b, groups))
+    g = F.reshape(h, (groups, b // groups, c, height, width))
+    mean = F.mean(g, axis=1, keepdims=True)
+    var = F.mean(F.square(g - F.broadcast_to(mean, g.shape)), axis=1)
+    std = F.mean(F.reshape(F.sqrt(var + eps), (groups, -1)), axis=1)
+    stat = F.broadcast_to(F.reshape(std, (groups, 1, 1, 1, 1)),
+                          (groups, b // groups, 1, height, width))
+    return F.concat((h, F.reshape(stat, (b, 1, height, width))), axis=1)
 
 
 def r1_penalty(y_real, x_real):

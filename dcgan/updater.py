@@ -28,7 +28,12 @@ linearly to 0 over ``instance_noise_iterations``; ``label_smoothing`` makes
 the real target ``1 - s``; ``r1_gamma`` adds ``gamma / 2 * E||grad_x D(x)||^2``
 on the real images (reported as ``dis/r1``); ``feature_matching`` adds that
 weight times the squared distance between the mean last-hidden-layer
-features of D on real and generated batches to G's loss (``gen/fm``).
+features of D on real and generated batches to G's loss (``gen/fm``);
+``joint_batch`` passes the real and generated images through D as one
+batch, so D's batch norm normalises both with the same statistics (the
+example normalises each batch by its own, which hides from D whatever the
+whole generated batch shares; a minibatch-std feature is then still taken
+over each half alone).
 """
 import chainer
 import chainer.functions as F
@@ -58,6 +63,7 @@ class DCGANUpdater(StandardUpdater):
         self.label_smoothing = float(kwargs.pop('label_smoothing', 0.0))
         self.r1_gamma = float(kwargs.pop('r1_gamma', 0.0))
         self.feature_matching = float(kwargs.pop('feature_matching', 0.0))
+        self.joint_batch = bool(kwargs.pop('joint_batch', False))
         if isinstance(augment, str) or isinstance(augment, (list, tuple)):
             augment = DiffAugment(augment)
         if isinstance(augment, DiffAugment) and not augment.policy:
@@ -115,12 +121,12 @@ class DCGANUpdater(StandardUpdater):
         """(logits, last hidden layer or None) of D on ``dis_input(x)``."""
         return self._dis_on(self.dis_input(x))
 
-    def _dis_on(self, d_in):
+    def _dis_on(self, d_in, groups=1):
         """(logits, last hidden layer or None) of D on exactly ``d_in``."""
         if not self._split_dis:
-            return self.dis(d_in, rng=self.rng), None
+            return self.dis(d_in, rng=self.rng, groups=groups), None
         h = self.dis.features(d_in, rng=self.rng)
-        return self.dis.head(h), h
+        return self.dis.head(h, groups), h
 
     def _dis_real(self, x_real):
         """D on a real batch: (logits, features or None, R1 penalty or None)."""
@@ -132,6 +138,29 @@ class DCGANUpdater(StandardUpdater):
         d_in = chainer.Variable(getattr(d_in, 'array', d_in))
         y, h = self._dis_on(d_in)
         return y, h, stabilise.r1_penalty(y, d_in)
+
+    def _dis_both(self, x_real, x_fake):
+        """D on a real and a generated batch:
+        (y_real, h_real, R1 or None, y_fake, h_fake); h are None unless
+        feature matching needs them."""
+        if not self.joint_batch:
+            y_real, h_real, r1 = self._dis_real(x_real)
+            y_fake, h_fake = self._dis_forward(x_fake)
+            return y_real, h_real, r1, y_fake, h_fake
+        # One batch: D's batch norm normalises both halves with the same
+        # statistics, so what all generated images share (a colour, a
+        # brightness) is not subtracted away before D can see it.
+        r_in = self.dis_input(x_real)
+        if self.r1_gamma:
+            r_in = chainer.Variable(getattr(r_in, 'array', r_in))
+        f_in = self.dis_input(x_fake)
+        # groups=2: a minibatch-std feature is taken over each half alone.
+        y, h = self._dis_on(F.concat([r_in, f_in], axis=0), groups=2)
+        n = len(r_in)
+        r1 = stabilise.r1_penalty(y[:n], r_in) if self.r1_gamma else None
+        if h is None:
+            return y[:n], None, r1, y[n:], None
+        return y[:n], h[:n], r1, y[n:], h[n:]
 
     def _with_r1(self, loss, r1):
         if r1 is None:
@@ -165,19 +194,24 @@ class DCGANUpdater(StandardUpdater):
         x_real = self.real_batch()
         with chainer.no_backprop_mode():
             x_fake = self.gen(self.gen.make_hidden(len(x_real), self.rng)).array
-        y_real, _, r1 = self._dis_real(x_real)
-        y_fake, _ = self._dis_forward(x_fake)
+        y_real, _, r1, y_fake, _ = self._dis_both(x_real, x_fake)
         loss = self._with_r1(self.dis_loss(y_real, y_fake), r1)
         self._step('dis', self.dis, loss)
         self._report(loss, y_real, y_fake)
 
     def gen_only_step(self, batchsize):
-        h_real = None
-        if self.feature_matching:
-            with chainer.no_backprop_mode():
-                _, h_real = self._dis_forward(self.real_batch())
-        x_fake = self.gen(self.gen.make_hidden(batchsize, self.rng))
-        y_fake, h_fake = self._dis_forward(x_fake)
+        if self.joint_batch:
+            # D's output on generated images depends on the real half of its batch.
+            x_real = self.real_batch()
+            x_fake = self.gen(self.gen.make_hidden(batchsize, self.rng))
+            _, h_real, _, y_fake, h_fake = self._dis_both(x_real, x_fake)
+        else:
+            h_real = None
+            if self.feature_matching:
+                with chainer.no_backprop_mode():
+                    _, h_real = self._dis_forward(self.real_batch())
+            x_fake = self.gen(self.gen.make_hidden(batchsize, self.rng))
+            y_fake, h_fake = self._dis_forward(x_fake)
         loss = self._gen_loss(y_fake, h_real, h_fake)
         self._step('gen', self.gen, loss)
         chainer.report({'loss': loss}, self.gen)
@@ -185,15 +219,13 @@ class DCGANUpdater(StandardUpdater):
     def joint_step(self):
         """A D step and a G step sharing one generated batch."""
         x_real = self.real_batch()
-        z = self.gen.make_hidden(len(x_real), self.rng)
-        y_real, h_real, r1 = self._dis_real(x_real)
-        x_fake = self.gen(z)
+        x_fake = self.gen(self.gen.make_hidden(len(x_real), self.rng))
         if self.update_order == 'example':
             d_in = x_fake
         else:
             # A leaf holding the same images: the D loss stops here.
             d_in = chainer.Variable(x_fake.array)
-        y_fake, h_fake = self._dis_forward(d_in)
+        y_real, h_real, r1, y_fake, h_fake = self._dis_both(x_real, d_in)
         loss_dis = self._with_r1(self.dis_loss(y_real, y_fake), r1)
         self._step('dis', self.dis, loss_dis)
         self._report(loss_dis, y_real, y_fake)

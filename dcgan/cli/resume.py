@@ -19,7 +19,7 @@ ARCHITECTURE_ARGS = ('n_hidden', 'ch', 'n_stages', 'channels', 'resolution')
 TRAINING_ARGS = ('batchsize', 'seed', 'flip', 'loss', 'n_dis', 'dis_every', 'lr_gen', 'lr_dis',
                  'beta1_gen', 'beta1_dis', 'weight_decay', 'update_order', 'augment', 'ema',
                  'ema_warmup', 'r1_gamma', 'label_smoothing', 'instance_noise',
-                 'instance_noise_iterations', 'feature_matching', 'lr_decay')
+                 'instance_noise_iterations', 'feature_matching', 'lr_decay', 'joint_batch')
 
 
 def newest_snapshot(out):

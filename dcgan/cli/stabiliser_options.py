@@ -50,6 +50,8 @@ OFF = {
     'instance_noise_iterations': 0,
     'feature_matching': 0.0,
     'lr_decay': 0.0,
+    'joint_batch': False,
+    'dis_batch_norm': True,
 }
 
 
@@ -89,6 +91,13 @@ def add_arguments(parser):
     g.add_argument('--lr-decay', dest='lr_decay', type=float, default=None, metavar='F',
                    help='decay both learning rates linearly to 0 over the last fraction F '
                         'of the run (e.g. 0.5); 0 = off')
+    g.add_argument('--joint-batch', dest='joint_batch', action='store_const', const=True,
+                   default=None,
+                   help='D sees real and generated images as one batch, so its batch norm '
+                        'normalises both alike (the example: each batch by its own statistics)')
+    g.add_argument('--no-dis-batch-norm', dest='dis_batch_norm', action='store_const',
+                   const=False, default=None,
+                   help='no batch normalisation in D (with --spectral-norm: SN-GAN\'s plain D)')
     g.add_argument('--no-nan-guard', dest='nan_guard', action='store_false',
                    help='keep training when a loss or weight becomes NaN/inf '
                         '(default: stop with a message, keeping earlier snapshots)')
@@ -164,6 +173,8 @@ def model_kwargs(args, gen_kwargs, dis_kwargs):
         dis_kwargs['spectral_norm'] = True
     if args.minibatch_std:
         dis_kwargs['minibatch_std'] = True
+    if not args.dis_batch_norm:
+        dis_kwargs['batch_norm'] = False
 
 
 def updater_kwargs(args, kwargs):
@@ -175,6 +186,8 @@ def updater_kwargs(args, kwargs):
         kwargs['label_smoothing'] = args.label_smoothing
     if args.feature_matching:
         kwargs['feature_matching'] = args.feature_matching
+    if args.joint_batch:
+        kwargs['joint_batch'] = True
     if args.instance_noise:
         kwargs['instance_noise'] = args.instance_noise
         iterations = args.instance_noise_iterations or getattr(args, 'iteration', None) or 0

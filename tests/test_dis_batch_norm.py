@@ -1,0 +1,119 @@
+"""How D's batch norm sees a step: real and generated images as one batch
+(joint_batch), a minibatch-std statistic per half, or no batch norm."""
+import chainer
+import numpy
+import pytest
+
+from dcgan import stabilise
+from dcgan.nets import Discriminator
+from tests.helpers import max_abs_diff, params, tiny_updater
+from tests.test_stabilisers import _finite, _parse, _steps
+
+
+def _record_dis_batches(up):
+    """Make ``up.dis`` record the batch size of every call."""
+    sizes = []
+    forward = up.dis.forward
+
+    def recording(x, *args, **kwargs):
+        sizes.append(len(x))
+        return forward(x, *args, **kwargs)
+    up.dis.forward = recording
+    return sizes
+
+
+@pytest.mark.parametrize('order', ['detached', 'example'])
+def test_joint_batch_gives_d_one_batch_per_step_and_trains_both_nets(order):
+    separate = tiny_updater(update_order=order)
+    joint = tiny_updater(update_order=order, joint_batch=True)
+    sizes = {name: _record_dis_batches(up) for name, up in
+             (('separate', separate), ('joint', joint))}
+    before = params(joint.gen), params(joint.dis)
+    _finite(separate, _steps(separate, 2))
+    _finite(joint, _steps(joint, 2))
+    assert sizes['separate'] == [4, 4, 4, 4]
+    assert sizes['joint'] == [8, 8]
+    # Both nets moved, and not as they do with separate batches.
+    assert max_abs_diff(before[0], params(joint.gen)) > 0
+    assert max_abs_diff(before[1], params(joint.dis)) > 0
+    assert max_abs_diff(params(separate.gen), params(joint.gen)) > 0
+
+
+def test_joint_batch_normalises_both_halves_with_the_same_statistics():
+    up = tiny_updater(joint_batch=True, dis_kwargs=dict(noise_sigma=0))
+    rng = numpy.random.RandomState(0)
+    x_real = rng.rand(4, 3, 16, 16).astype(numpy.float32)
+    x_fake = (0.5 * rng.rand(4, 3, 16, 16)).astype(numpy.float32)  # all darker
+    y_real, _, _, y_fake, _ = up._dis_both(x_real, x_fake)
+    both = up.dis(numpy.concatenate([x_real, x_fake])).array
+    numpy.testing.assert_allclose(y_real.array, both[:4], rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(y_fake.array, both[4:], rtol=1e-5, atol=1e-6)
+    # Alone, the darker batch is normalised by its own statistics: D's
+    # output on it is not what it is beside the real images.
+    alone = up.dis(x_fake).array
+    assert float(numpy.abs(alone - y_fake.array).max()) > 1e-3
+
+
+def test_joint_batch_takes_the_minibatch_std_of_each_half():
+    up = tiny_updater(joint_batch=True, dis_kwargs=dict(noise_sigma=0, minibatch_std=True))
+    rng = numpy.random.RandomState(0)
+    x_real = rng.rand(4, 3, 16, 16).astype(numpy.float32)
+    x_fake = numpy.repeat(x_real[:1], 4, axis=0)  # a collapsed generator
+    y_real, _, _, y_fake, _ = up._dis_both(x_real, x_fake)
+    both = numpy.concatenate([x_real, x_fake])
+    halves = up.dis(both, groups=2).array
+    numpy.testing.assert_allclose(y_fake.array, halves[4:], rtol=1e-5, atol=1e-6)
+    # One statistic over the mixed batch would hide the collapse.
+    mixed = up.dis(both).array
+    assert float(numpy.abs(mixed[4:] - y_fake.array).max()) > 1e-4
+
+
+def test_joint_batch_with_every_other_stabiliser_and_extra_steps_runs_without_nan():
+    up = tiny_updater(joint_batch=True, augment='color,translation,cutout', r1_gamma=1.0,
+                      label_smoothing=0.1, feature_matching=1.0, n_dis=2,
+                      dis_kwargs=dict(minibatch_std=True))
+    obs = _steps(up, 2)
+    _finite(up, obs)
+    assert all(o['dis/r1'] > 0 and 'gen/fm' in o for o in obs)
+    gen_only = tiny_updater(joint_batch=True, dis_every=2)
+    _finite(gen_only, _steps(gen_only, 3))
+
+
+def test_minibatch_std_in_groups_is_each_group_on_its_own():
+    rng = numpy.random.RandomState(0)
+    a = rng.randn(4, 2, 3, 3).astype(numpy.float32)
+    b = 3 * rng.randn(4, 2, 3, 3).astype(numpy.float32)
+    joint = stabilise.append_minibatch_std(numpy.concatenate([a, b]), groups=2).array
+    numpy.testing.assert_allclose(joint[:4], stabilise.append_minibatch_std(a).array, rtol=1e-6)
+    numpy.testing.assert_allclose(joint[4:], stabilise.append_minibatch_std(b).array, rtol=1e-6)
+    numpy.testing.assert_allclose(joint[4:, 2], b.std(axis=0).mean(), rtol=1e-4)
+    with pytest.raises(ValueError, match='groups'):
+        stabilise.append_minibatch_std(numpy.concatenate([a, b[:1]]), groups=2)
+
+
+def test_discriminator_without_batch_norm_has_none_and_says_so(tmp_path):
+    plain = Discriminator(resolution=16, ch=16)
+    bare = Discriminator(resolution=16, ch=16, batch_norm=False)
+    assert any(isinstance(link, chainer.links.BatchNormalization) for link in plain.links())
+    assert not any(isinstance(link, chainer.links.BatchNormalization) for link in bare.links())
+    assert bare.config()['batch_norm'] is False and 'batch_norm' not in plain.config()
+    # Rebuilt from its config and weights, it computes the same logits.
+    path = str(tmp_path / 'dis.npz')
+    chainer.serializers.save_npz(path, bare)
+    again = Discriminator(**bare.config())
+    chainer.serializers.load_npz(path, again)
+    x = numpy.random.RandomState(0).rand(2, 3, 16, 16).astype(numpy.float32)
+    with chainer.using_config('train', False):
+        numpy.testing.assert_array_equal(bare(x).array, again(x).array)
+    up = tiny_updater(dis_kwargs=dict(batch_norm=False, spectral_norm=True))
+    _finite(up, _steps(up, 3))
+
+
+def test_cli_flags_reach_the_updater_and_the_discriminator():
+    options, args = _parse(['--joint-batch', '--no-dis-batch-norm'])
+    gen_kw, dis_kw, up_kw = {}, {}, {}
+    options.model_kwargs(args, gen_kw, dis_kw)
+    options.updater_kwargs(args, up_kw)
+    assert up_kw == {'joint_batch': True} and dis_kw == {'batch_norm': False}
+    options, args = _parse([])
+    assert args.joint_batch is False and args.dis_batch_norm is True
