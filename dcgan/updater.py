@@ -133,11 +133,17 @@ class DCGANUpdater(StandardUpdater):
         if not self.r1_gamma:
             y, h = self._dis_forward(x_real)
             return y, h, None
-        # R1 is taken at what D sees (after augmentation and noise).
-        d_in = self.dis_input(x_real)
-        d_in = chainer.Variable(getattr(d_in, 'array', d_in))
+        d_in = self._real_input(x_real)
         y, h = self._dis_on(d_in)
         return y, h, stabilise.r1_penalty(y, d_in)
+
+    def _real_input(self, x_real):
+        """What D sees of a real batch; with R1 a leaf Variable, as the
+        penalty is taken at it (after augmentation and noise)."""
+        d_in = self.dis_input(x_real)
+        if not self.r1_gamma:
+            return d_in
+        return chainer.Variable(getattr(d_in, 'array', d_in))
 
     def _dis_both(self, x_real, x_fake):
         """D on a real and a generated batch:
@@ -150,9 +156,7 @@ class DCGANUpdater(StandardUpdater):
         # One batch: D's batch norm normalises both halves with the same
         # statistics, so what all generated images share (a colour, a
         # brightness) is not subtracted away before D can see it.
-        r_in = self.dis_input(x_real)
-        if self.r1_gamma:
-            r_in = chainer.Variable(getattr(r_in, 'array', r_in))
+        r_in = self._real_input(x_real)
         f_in = self.dis_input(x_fake)
         # groups=2: a minibatch-std feature is taken over each half alone.
         y, h = self._dis_on(F.concat([r_in, f_in], axis=0), groups=2)
