@@ -149,7 +149,7 @@ def test_learning_rates_and_d_noise_reach_the_nets_and_the_preset_may_set_them(t
         args = parser.parse_args(TINY + ['--out', str(tmp_path), '--lr_gen', '5e-4',
                                          '--lr_dis', '3e-4'] + flags)
         train.check_arguments(args, parser, modules)
-        _, _, _, dis, updater = train.build(args, modules)
+        _, _, _, dis, updater, _ = train.build(args, modules)
         assert dis.noise_sigma == noise, flags
         assert updater.get_optimizer('dis').alpha == 3e-4, flags
         assert updater.get_optimizer('gen').alpha == 5e-4, flags
@@ -170,6 +170,22 @@ def test_lr_decay_reaches_training_and_ends_where_the_run_ends(tmp_path):
     plain = npz(tmp_path / 'plain' / 'gen_iter_2.npz')
     decayed = npz(tmp_path / 'decayed' / 'gen_iter_2.npz')
     assert any(not numpy.array_equal(plain[k], decayed[k]) for k in plain)
+
+
+def test_instance_noise_decays_over_the_run_whether_iterations_or_epochs(tmp_path):
+    modules = train.option_modules()
+    parser = train.build_parser(modules)
+    # 24 demo images in batches of 8: --epoch 2 ends at iteration 6.
+    cases = [(['--iteration', '10'], 10), (['--epoch', '2'], 6),
+             (['--epoch', '2', '--instance-noise-iterations', '4'], 4)]
+    for flags, decay in cases:
+        args = parser.parse_args(TINY + ['--out', str(tmp_path), '--instance-noise', '0.2']
+                                 + flags)
+        train.check_arguments(args, parser, modules)
+        _, _, _, _, updater, stop = train.build(args, modules)
+        assert updater.instance_noise == 0.2, flags
+        assert updater.instance_noise_iterations == decay, flags
+        assert stop == (10 if '--iteration' in flags else 6), flags
 
 
 def test_resuming_with_other_training_settings_says_which(tmp_path, capsys):

@@ -113,7 +113,7 @@ def test_cli_flags_reach_the_updater_and_the_discriminator():
     options, args = _parse(['--joint-batch', '--no-dis-batch-norm'])
     gen_kw, dis_kw, up_kw = {}, {}, {}
     options.model_kwargs(args, gen_kw, dis_kw)
-    options.updater_kwargs(args, up_kw)
+    options.updater_kwargs(args, up_kw, 100)
     assert up_kw == {'joint_batch': True} and dis_kw == {'batch_norm': False}
     options, args = _parse([])
     assert args.joint_batch is False and args.dis_batch_norm is True

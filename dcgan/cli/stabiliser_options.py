@@ -85,7 +85,7 @@ def add_arguments(parser):
     g.add_argument('--instance-noise-iterations', dest='instance_noise_iterations', type=int,
                    default=None, metavar='N',
                    help='iterations over which --instance-noise decays to 0 '
-                        '(default: the whole run if --iteration is given, else constant)')
+                        '(default: the whole run, --iteration or --epoch)')
     g.add_argument('--feature-matching', dest='feature_matching', type=float, default=None,
                    metavar='W', help='add W x feature-matching loss to G\'s loss')
     g.add_argument('--lr-decay', dest='lr_decay', type=float, default=None, metavar='F',
@@ -177,7 +177,7 @@ def model_kwargs(args, gen_kwargs, dis_kwargs):
         dis_kwargs['batch_norm'] = False
 
 
-def updater_kwargs(args, kwargs):
+def updater_kwargs(args, kwargs, stop_iteration):
     if args.augment:
         kwargs['augment'] = args.augment
     if args.r1_gamma:
@@ -190,8 +190,7 @@ def updater_kwargs(args, kwargs):
         kwargs['joint_batch'] = True
     if args.instance_noise:
         kwargs['instance_noise'] = args.instance_noise
-        iterations = args.instance_noise_iterations or getattr(args, 'iteration', None) or 0
-        kwargs['instance_noise_iterations'] = iterations
+        kwargs['instance_noise_iterations'] = args.instance_noise_iterations or stop_iteration
 
 
 def _trigger(value, ctx):

@@ -138,10 +138,13 @@ def build(args, modules):
         converter=data.to_float_batch, loss=args.loss, n_dis=args.n_dis,
         dis_every=args.dis_every, update_order=args.update_order, flip=args.flip,
         seed=args.seed)
+    # One run length for every schedule (instance noise, --lr-decay), so
+    # --epoch runs decay like --iteration runs.
+    stop = stop_iteration(args, len(folder.images))
     for module in modules:
         if hasattr(module, 'updater_kwargs'):
-            module.updater_kwargs(args, updater_kwargs)
-    return device, folder, gen, dis, DCGANUpdater(**updater_kwargs)
+            module.updater_kwargs(args, updater_kwargs, stop)
+    return device, folder, gen, dis, DCGANUpdater(**updater_kwargs), stop
 
 
 def extend(trainer, args, ctx, modules):
@@ -193,7 +196,7 @@ def run(argv=None):
     parser = build_parser(modules)
     args = parser.parse_args(argv)
     check_arguments(args, parser, modules)
-    device, folder, gen, dis, updater = build(args, modules)
+    device, folder, gen, dis, updater, last_iteration = build(args, modules)
     stop = (args.iteration, 'iteration') if args.iteration else (args.epoch, 'epoch')
     os.makedirs(args.out, exist_ok=True)
     resume_from = args.resume
@@ -206,7 +209,7 @@ def run(argv=None):
         gen=gen, dis=dis, updater=updater, device=device, out=args.out,
         images=folder.images, resolution=folder.resolution, channels=folder.channels,
         seed=args.seed, sample_gen=gen, extra_report_keys=[],
-        stop_iteration=stop_iteration(args, len(folder.images)),
+        stop_iteration=last_iteration,
         snapshot_trigger=IntervalOrEnd(args.snapshot_interval),
         display_trigger=(args.display_interval, 'iteration'))
     extend(trainer, args, ctx, modules)
