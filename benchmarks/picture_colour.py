@@ -14,7 +14,8 @@ import argparse
 import numpy
 from PIL import Image
 
-TILE, GAP, PANEL_GAP, ROWS, UPSCALE = 32, 1, 8, 8, 2  # small_data.py's layout
+# The layout small_data.py draws its picture with (it imports these).
+TILE, GAP, PANEL_GAP, ROWS, UPSCALE = 32, 1, 8, 8, 2
 
 
 def panels(picture):
@@ -29,6 +30,7 @@ def panels(picture):
 
 
 def colour_stats(tiles):
+    """(chroma, spread) of (N, H, W, 3) images on a 0-1 scale."""
     chroma = float(tiles.std(axis=3).mean())
     spread = float(tiles.mean(axis=(1, 2)).std(axis=0).mean())
     return chroma, spread

@@ -6,7 +6,9 @@ Trains the Chainer example's configuration (Adam 2e-4/0.5, weight decay
 number of iterations over several seeds, on 250 built-in demo images at
 32 px, and prints the SWD (x1e3, lower is better) of each run's sample
 generator (the EMA copy when the preset turns EMA on) against the training
-images, with mean and spread, and the wall time per iteration.
+images, with mean and spread, and the wall time per iteration. Beside SWD,
+whose patches are mostly background, each run's samples get
+picture_colour.py's chroma (0 = gray) and spread (0 = all alike).
 
 Width: both configurations use ``--ch`` (default 128, the demo's), not the
 example's 512, which is far too slow for a 2-core CPU. Narrower nets do
@@ -54,6 +56,7 @@ from dcgan.iterators import make_iterator  # noqa: E402
 from dcgan.nets import Discriminator, Generator  # noqa: E402
 from dcgan.swd import SWDReference  # noqa: E402
 from dcgan.updater import DCGANUpdater  # noqa: E402
+from picture_colour import GAP, PANEL_GAP, ROWS, UPSCALE, colour_stats  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')
 SWD_IMAGES = 256
@@ -126,7 +129,7 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
                   optimizer={'gen': make_optimizer(gen, args.lr_gen),
                              'dis': make_optimizer(dis, args.lr_dis)},
                   device=device, converter=to_float_batch, seed=seed, loss=args.loss)
-    options.updater_kwargs(args, kwargs)
+    options.updater_kwargs(args, kwargs, iterations)
     updater = DCGANUpdater(**kwargs)
     with tempfile.TemporaryDirectory() as out:
         trainer = training.Trainer(updater, (iterations, 'iteration'), out=out)
@@ -153,8 +156,13 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
                 sec_per_iter=train_seconds / iterations, samples=samples)
 
 
-def grid(samples, rows=8):
-    return imaging.tile(samples[:rows * rows], rows, rows, gap=1, gap_value=255)
+def grid(samples, rows=ROWS):
+    return imaging.tile(samples[:rows * rows], rows, rows, gap=GAP, gap_value=255)
+
+
+def sample_colour(samples):
+    """picture_colour.py's chroma and spread of uint8 NCHW samples."""
+    return colour_stats(samples[:ROWS * ROWS].transpose(0, 2, 3, 1) / 255.0)
 
 
 def main(argv=None):
@@ -183,6 +191,10 @@ def main(argv=None):
     print('preset --small-data = {}'.format(options.describe_preset()))
     print('SWD x1e3 on {} samples (lower is better); load average at start {:.2f}'.format(
         SWD_IMAGES, os.getloadavg()[0]))
+    # SWD's patches are mostly background; colour says whether samples are
+    # gray (chroma 0) or all alike (spread 0), which SWD barely sees.
+    print('colour of 64 samples (benchmarks/picture_colour.py): training images chroma {:.3f} '
+          'spread {:.3f}'.format(*sample_colour(images)))
     sys.stdout.flush()
 
     results = {name: [] for name, _ in variants}
@@ -193,8 +205,9 @@ def main(argv=None):
         curve = ' '.join('{}:{:.1f}'.format(i, s) for i, s in r['curve'])
         levels = '/'.join('{:.1f}'.format(v) for v in r['levels'])
         print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {}; per level, fine to coarse, '
-              '{})  load {:.2f}'.format(name, seed, r['swd'], r['sec_per_iter'], curve, levels,
-                                       os.getloadavg()[0]))
+              '{})  chroma {:.3f} spread {:.3f}  load {:.2f}'.format(
+                  name, seed, r['swd'], r['sec_per_iter'], curve, levels,
+                  *sample_colour(r['samples']), os.getloadavg()[0]))
         sys.stdout.flush()
 
     # How noisy is the number itself? Independent real images score the
@@ -209,13 +222,15 @@ def main(argv=None):
     print('SWD of one fixed sample set over 5 patch/direction seeds: mean {:.1f}, std {:.1f}'
           .format(numpy.mean(fixed), numpy.std(fixed)))
     print()
-    print('| configuration | SWD x1e3 (mean +- std over {} seeds) | s / iteration |'.format(
-        len(a.seeds)))
-    print('|---|---|---|')
+    print('| configuration | SWD x1e3 (mean +- std over {} seeds) | chroma | spread | '
+          's / iteration |'.format(len(a.seeds)))
+    print('|---|---|---|---|---|')
     for name, _ in variants:
         secs = numpy.mean([r['sec_per_iter'] for r in results[name]])
-        print('| {} | {:.1f} +- {:.1f} | {:.3f} |'.format(
-            name, *mean_std([r['swd'] for r in results[name]]), secs))
+        colour = numpy.mean([sample_colour(r['samples']) for r in results[name]], axis=0)
+        print('| {} | {:.1f} +- {:.1f} | {:.3f} | {:.3f} | {:.3f} |'.format(
+            name, *mean_std([r['swd'] for r in results[name]]), *colour, secs))
+    print('| training images | | {:.3f} | {:.3f} | |'.format(*sample_colour(images)))
     names = [name for name, _ in variants]
     if len(names) >= 2:
         for line in compare(names[0], [r['swd'] for r in results[names[0]]],
@@ -225,9 +240,9 @@ def main(argv=None):
         print('time per iteration {} / {}: {:.2f}'.format(names[-1], names[0], secs[1] / secs[0]))
     # Side by side: training images | each configuration (seed of the first run).
     panels = [grid(images[:64])] + [grid(results[n][0]['samples']) for n in names]
-    gap = numpy.full((panels[0].shape[0], 8, 3), 255, numpy.uint8)
+    gap = numpy.full((panels[0].shape[0], PANEL_GAP, 3), 255, numpy.uint8)
     picture = numpy.concatenate(sum([[pnl, gap] for pnl in panels], [])[:-1], axis=1)
-    imaging.save_png(a.picture, imaging.upscale(picture, 2))
+    imaging.save_png(a.picture, imaging.upscale(picture, UPSCALE))
     print('picture: {} (training images | {})'.format(a.picture, ' | '.join(names)))
 
 
