@@ -89,6 +89,19 @@ def test_changed_architecture_in_the_same_folder_is_refused(tmp_path, capsys):
     assert (tmp_path / 'a' / 'snapshot_iter_2.npz').is_file()
 
 
+def test_resuming_with_the_preset_a_run_made_with_the_examples_d_noise_names_it(tmp_path, capsys):
+    # --small-data turns D's noise off; a run made with the example's 0.2
+    # (e.g. under an earlier preset) is not silently continued without it.
+    assert run(tmp_path, '--iteration', '2', '--ema', '0.999', out='a') == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        run(tmp_path, '--iteration', '3', '--small-data', out='a')
+    err = capsys.readouterr().err
+    assert 'noise_sigma=0.2 now 0.0' in err and 'config.json' in err
+    assert run(tmp_path, '--iteration', '3', '--small-data', '--dis_noise', '0.2', out='a') == 0
+    assert (tmp_path / 'a' / 'snapshot_iter_3.npz').is_file()
+
+
 def _folder(tmp_path, sizes, name='imgs'):
     folder = tmp_path / name
     folder.mkdir()

@@ -181,9 +181,9 @@ def test_cli_ema_warmup_reaches_the_extension(tmp_path):
 
 
 def test_ema_leaves_the_training_itself_unchanged(tmp_path):
-    # --small-data is EMA alone, so benchmarks/small_data.py's two runs of a
-    # seed must train the very same nets: the EMA (its statistics refreshed
-    # by the snapshot at iteration 2) draws nothing from the training stream.
+    # benchmarks/ema_warmup.py scores several EMAs of one run as if each were
+    # its own run, so the EMA (its statistics refreshed by the snapshot at
+    # iteration 2) must draw nothing from the training stream.
     off = ['--swd-interval', '0', '--nearest-interval', '0']
     plain, plain_ctx = _trainer(tmp_path / 'plain', off)
     with_ema, ema_ctx = _trainer(tmp_path / 'ema', off + ['--ema', '0.9'])

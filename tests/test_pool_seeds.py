@@ -31,12 +31,26 @@ def _ema_file(tmp_path, rows, flags='', ch=128):
     return str(path)
 
 
+EMA_ONLY_PRESET = {'ema': 0.999, 'ema_warmup': 40}
+
+
 @pytest.fixture
-def probe():
+def probe(monkeypatch):
+    # An EMA-only preset (as --small-data was until 2026-11-24): then an
+    # ema_warmup.py run holds the preset's result of a seed too.
+    monkeypatch.setattr(options, 'SMALL_DATA_PRESET', EMA_ONLY_PRESET)
     name, _ = pool_seeds.preset_probe_name()
-    if name is None:
-        pytest.skip('the preset changes training, so ema_warmup.py runs are not pooled')
+    assert name == 'ema W=40'
     return name
+
+
+def test_a_preset_that_changes_training_pools_only_small_data_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(options, 'SMALL_DATA_PRESET', dict(EMA_ONLY_PRESET, dis_noise=0.0))
+    now = options.describe_preset()
+    files = [_small_data_file(tmp_path, now, [('example', 0, 180.0), ('small-data', 0, 130.0)]),
+             _ema_file(tmp_path, [(5, 'raw G', 130.0), (5, 'ema W=40', 147.0)])]
+    setup, seeds, scores = pool_seeds.pool(files)
+    assert seeds == [0] and 5 not in scores['example']
 
 
 def test_pools_both_formats_and_skips_other_presets_and_flags(tmp_path, probe):

@@ -65,8 +65,9 @@ def check_same_run(out, gen_config, dis_config):
         diff = sorted(k for k in now if k in before and before[k] != now[k])
         if diff:
             raise UsageError(
-                '{} holds a run with other {} settings ({}); choose another --out, '
-                'or pass --no-auto-resume to start over there'.format(
+                '{} holds a run with other {} settings ({}); give the flags it was trained '
+                'with (its config.json records them), choose another --out, or pass '
+                '--no-auto-resume to start over there'.format(
                     out, name, ', '.join('{}={} now {}'.format(k, before[k], now[k])
                                          for k in diff)))
 
