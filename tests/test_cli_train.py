@@ -212,3 +212,15 @@ def test_resuming_with_other_training_settings_says_which(tmp_path, capsys):
     assert 'lr_gen' not in printed
     assert run(tmp_path, '--iteration', '6', '--lr_gen', '3e-4') == 0
     assert 'Note:' not in capsys.readouterr().out
+
+
+def test_the_summary_names_the_stabilisers_a_run_uses(tmp_path, capsys):
+    assert run(tmp_path, '--iteration', '1', out='plain') == 0
+    assert "# Stabilisers: none (the example's training)" in capsys.readouterr().out
+    assert run(tmp_path, '--iteration', '1', '--small-data', '--augment', 'color,cutout',
+               out='preset') == 0
+    out = capsys.readouterr().out
+    line = [x for x in out.splitlines() if x.startswith('# Stabilisers:')][0]
+    for flag in ('--augment color,cutout', '--ema 0.999', '--ema-warmup 40',
+                 '--instance-noise 0.2', '--dis_noise 0', 'from --small-data'):
+        assert flag in line, (flag, line)

@@ -139,6 +139,26 @@ def apply_defaults(args):
             setattr(args, name, value)
 
 
+def summary_lines(args):
+    """One line for the start-of-training summary: the stabilisers and
+    example settings this run changes, spelt as flags."""
+    changed = [_as_flag(name, getattr(args, name))
+               for name, off in list(OFF.items()) + list(EXAMPLE_SETTINGS.items())
+               if getattr(args, name) != off]
+    return ['Stabilisers: {}{}'.format(
+        '; '.join(changed) or "none (the example's training)",
+        ' (from --small-data and flags)' if getattr(args, 'small_data', False) else '')]
+
+
+def _as_flag(name, value):
+    if name == 'dis_batch_norm':
+        return '--no-dis-batch-norm'
+    if value is True:
+        return _flag(name)
+    return '{} {:g}'.format(_flag(name), value) if isinstance(value, float) else \
+        '{} {}'.format(_flag(name), value)
+
+
 def check_arguments(args, parser):
     apply_defaults(args)
     try:

@@ -81,7 +81,7 @@ def write_config(out, gen, dis, args, folder):
     imaging.atomic_write(os.path.join(out, 'config.json'), write)
 
 
-def print_summary(device, args, folder, gen, dis, stop):
+def print_summary(device, args, folder, gen, dis, stop, modules):
     source = args.dataset or 'built-in demo data ({} images)'.format(len(folder.images))
     print('Device: {}'.format(device))
     print('# Data: {}: {} images used, {} skipped'.format(
@@ -93,6 +93,10 @@ def print_summary(device, args, folder, gen, dis, stop):
     print('# Minibatch-size: {}'.format(args.batchsize))
     print('# n_hidden: {}'.format(args.n_hidden))
     print('# Training: {} {}s; loss {}; output in {}'.format(stop[0], stop[1], args.loss, args.out))
+    for module in modules:
+        if hasattr(module, 'summary_lines'):
+            for line in module.summary_lines(args):
+                print('# ' + line)
     print('')
     sys.stdout.flush()
 
@@ -213,7 +217,7 @@ def run(argv=None):
         snapshot_trigger=IntervalOrEnd(args.snapshot_interval),
         display_trigger=(args.display_interval, 'iteration'))
     extend(trainer, args, ctx, modules)
-    print_summary(device, args, folder, gen, dis, stop)
+    print_summary(device, args, folder, gen, dis, stop, modules)
     if resume_from:
         resuming.load_snapshot(resume_from, trainer)
         print('Resuming from {} (iteration {}); --no-auto-resume starts over'.format(
