@@ -20,7 +20,7 @@ from dcgan.extensions.ema import DEFAULT_WARMUP
 #   to 0 over the run. The example's constant noise 0.2 in D is what kept
 #   the samples gray (chroma 0.025 against the data's 0.090), but no noise
 #   at all scored worse (seed 5: 163.7 against the EMA's 146.9). Noise
-#   early, none late: 126.9 +- 23.9 on seeds 0-4, lower than the example on
+#   early, none late: 126.9 +- 23.8 on seeds 0-4, lower than the example on
 #   5 of 5, in the data's colours.
 # Tried and not adopted at this length: DiffAugment (with R1 0.01: 195.7 on
 # seed 0; it slows G down more than D's overfitting costs), D's learning
