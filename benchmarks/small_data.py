@@ -193,21 +193,23 @@ def main(argv=None):
         SWD_IMAGES, os.getloadavg()[0]))
     # SWD's patches are mostly background; colour says whether samples are
     # gray (chroma 0) or all alike (spread 0), which SWD barely sees.
+    data_colour = sample_colour(images)
     print('colour of 64 samples (benchmarks/picture_colour.py): training images chroma {:.3f} '
-          'spread {:.3f}'.format(*sample_colour(images)))
+          'spread {:.3f}'.format(*data_colour))
     sys.stdout.flush()
 
     results = {name: [] for name, _ in variants}
     jobs = [(seed, name, flags) for seed in a.seeds for name, flags in variants]
     _JOB_STATE.update(images=images, a=a, reference=reference)
     for (seed, name, flags), r in zip(jobs, run_jobs(_run_job, jobs, a.jobs)):
+        r['colour'] = sample_colour(r['samples'])
         results[name].append(r)
         curve = ' '.join('{}:{:.1f}'.format(i, s) for i, s in r['curve'])
         levels = '/'.join('{:.1f}'.format(v) for v in r['levels'])
         print('  {:<12} seed {}  swd {:7.1f}  {:.3f} s/iter  (curve {}; per level, fine to coarse, '
               '{})  chroma {:.3f} spread {:.3f}  load {:.2f}'.format(
                   name, seed, r['swd'], r['sec_per_iter'], curve, levels,
-                  *sample_colour(r['samples']), os.getloadavg()[0]))
+                  *r['colour'], os.getloadavg()[0]))
         sys.stdout.flush()
 
     # How noisy is the number itself? Independent real images score the
@@ -227,10 +229,10 @@ def main(argv=None):
     print('|---|---|---|---|---|')
     for name, _ in variants:
         secs = numpy.mean([r['sec_per_iter'] for r in results[name]])
-        colour = numpy.mean([sample_colour(r['samples']) for r in results[name]], axis=0)
+        colour = numpy.mean([r['colour'] for r in results[name]], axis=0)
         print('| {} | {:.1f} +- {:.1f} | {:.3f} | {:.3f} | {:.3f} |'.format(
             name, *mean_std([r['swd'] for r in results[name]]), *colour, secs))
-    print('| training images | | {:.3f} | {:.3f} | |'.format(*sample_colour(images)))
+    print('| training images | | {:.3f} | {:.3f} | |'.format(*data_colour))
     names = [name for name, _ in variants]
     if len(names) >= 2:
         for line in compare(names[0], [r['swd'] for r in results[names[0]]],

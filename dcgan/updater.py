@@ -130,12 +130,9 @@ class DCGANUpdater(StandardUpdater):
 
     def _dis_real(self, x_real):
         """D on a real batch: (logits, features or None, R1 penalty or None)."""
-        if not self.r1_gamma:
-            y, h = self._dis_forward(x_real)
-            return y, h, None
         d_in = self._real_input(x_real)
         y, h = self._dis_on(d_in)
-        return y, h, stabilise.r1_penalty(y, d_in)
+        return y, h, stabilise.r1_penalty(y, d_in) if self.r1_gamma else None
 
     def _real_input(self, x_real):
         """What D sees of a real batch; with R1 a leaf Variable, as the

@@ -155,8 +155,9 @@ def _as_flag(name, value):
         return '--no-dis-batch-norm'
     if value is True:
         return _flag(name)
-    return '{} {:g}'.format(_flag(name), value) if isinstance(value, float) else \
-        '{} {}'.format(_flag(name), value)
+    if isinstance(value, float):
+        return '{} {:g}'.format(_flag(name), value)
+    return '{} {}'.format(_flag(name), value)
 
 
 def check_arguments(args, parser):
