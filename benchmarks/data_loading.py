@@ -13,7 +13,7 @@ machine load hits both alike:
       chainer.datasets.ImageDataset (Pillow decodes every image every time it
       is drawn) + concat_examples, then / 255 as the example's updater does.
 
-If dcgan.nets and dcgan.updater import, it also times whole training
+If dcgan.models.nets and dcgan.training.updater import, it also times whole training
 iterations (DCGANUpdater, small --ch) fed by each path. Figures are medians
 over --repeats; the 1-minute load average is printed beside them because the
 machine is shared.
@@ -38,7 +38,7 @@ from PIL import Image  # noqa: E402
 
 from dcgan.data import (ImageArrayDataset, find_image_files,  # noqa: E402
                         load_image_folder, to_float_batch)
-from dcgan.demo_data import make_demo_images  # noqa: E402
+from dcgan.data.demo import make_demo_images  # noqa: E402
 
 
 def parse_args():
@@ -91,8 +91,8 @@ def timed(fn):
 
 def make_updater(dataset, converter, args, device):
     """A DCGANUpdater with small nets, fed by `dataset` through `converter`."""
-    from dcgan.nets import Discriminator, Generator
-    from dcgan.updater import DCGANUpdater
+    from dcgan.models.nets import Discriminator, Generator
+    from dcgan.training.updater import DCGANUpdater
     numpy.random.seed(0)
     gen = Generator(n_hidden=100, resolution=args.size, ch=args.ch)
     dis = Discriminator(resolution=args.size, ch=args.ch)
@@ -159,10 +159,10 @@ def main():
                       folder.images.nbytes * 4 / 1e6))
 
         try:
-            import dcgan.nets  # noqa: F401
-            import dcgan.updater  # noqa: F401
+            import dcgan.models.nets  # noqa: F401
+            import dcgan.training.updater  # noqa: F401
         except ImportError as e:
-            print('\nend to end: skipped (dcgan.nets/dcgan.updater not '
+            print('\nend to end: skipped (dcgan.models.nets/dcgan.training.updater not '
                   'importable: {})'.format(e))
             return
         ours_updater = make_updater(ours, to_float_batch, args, device)

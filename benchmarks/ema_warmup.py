@@ -27,9 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import small_data  # noqa: E402  (sets up sys.path and imports dcgan first)
 
-from dcgan.demo_data import make_demo_images  # noqa: E402
+from dcgan.data.demo import make_demo_images  # noqa: E402
 from dcgan.extensions.ema import GeneratorEMA  # noqa: E402
-from dcgan.swd import SWDReference  # noqa: E402
+from dcgan.evaluation.swd import SWDReference  # noqa: E402
 
 
 def ema_probes(decay, warmups):

@@ -46,16 +46,16 @@ import chainer  # noqa: E402
 import numpy  # noqa: E402
 from chainer import training  # noqa: E402
 
-from dcgan import imaging  # noqa: E402
-from dcgan import optimizers  # noqa: E402
+from dcgan.io import imaging  # noqa: E402
+from dcgan.training import optimizers  # noqa: E402
 from dcgan.cli import stabiliser_options as options  # noqa: E402
 from dcgan.data import ImageArrayDataset, to_float_batch  # noqa: E402
-from dcgan.demo_data import make_demo_images  # noqa: E402
+from dcgan.data.demo import make_demo_images  # noqa: E402
 from dcgan.extensions.swd_report import generate_images  # noqa: E402
-from dcgan.iterators import make_iterator  # noqa: E402
-from dcgan.nets import Discriminator, Generator  # noqa: E402
-from dcgan.swd import SWDReference  # noqa: E402
-from dcgan.updater import DCGANUpdater  # noqa: E402
+from dcgan.training.iterators import make_iterator  # noqa: E402
+from dcgan.models.nets import Discriminator, Generator  # noqa: E402
+from dcgan.evaluation.swd import SWDReference  # noqa: E402
+from dcgan.training.updater import DCGANUpdater  # noqa: E402
 from picture_colour import GAP, PANEL_GAP, ROWS, UPSCALE, colour_stats  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results')

@@ -12,16 +12,16 @@ training updates of
                     ``xp.random.randn`` noise in D), its update (D loss
                     backpropagated into G too, then the G loss), Adam(2e-4,
                     beta1=0.5) + WeightDecay(1e-4). The reference.
-  dcgan example     dcgan.nets + dcgan.updater.DCGANUpdater(update_order=
+  dcgan example     dcgan.models.nets + dcgan.training.updater.DCGANUpdater(update_order=
                     'example'): the example's weights, with dcgan.ops and
-                    dcgan.optimizers.Adam (the same arithmetic, threaded) on
+                    dcgan.training.optimizers.Adam (the same arithmetic, threaded) on
                     numpy. Each backward is limited to the weights being
                     updated (chainer.grad), so it skips the example's wasted
                     work: the D loss does not reach G, the G loss does not
                     compute D's weight gradients.
   dcgan detached    the same with update_order='detached' (the default):
                     the same work and weights, in a different order.
-  dcgan no-ops      update_order='example' with dcgan.layers.use_fast_cpu
+  dcgan no-ops      update_order='example' with dcgan.models.layers.use_fast_cpu
                     (False): our nets on Chainer's functions and Adam.
   pytorch           when torch imports: the same nets and the example's work
                     per update (D loss through D and G, G loss through D and
@@ -81,14 +81,14 @@ import chainer.functions as F  # noqa: E402
 import chainer.links as L  # noqa: E402
 
 from dcgan import blas_threads  # noqa: E402
-from dcgan import layers  # noqa: E402
-from dcgan import nets  # noqa: E402
-from dcgan import optimizers  # noqa: E402
+from dcgan.models import layers  # noqa: E402
+from dcgan.models import nets  # noqa: E402
+from dcgan.training import optimizers  # noqa: E402
 from dcgan.data import to_float_batch  # noqa: E402
 from dcgan.ops.malloc import reuse_freed_memory  # noqa: E402
 
 try:
-    from dcgan.updater import DCGANUpdater
+    from dcgan.training.updater import DCGANUpdater
 except ImportError:  # not written yet: drive our nets by hand
     DCGANUpdater = None
 
@@ -185,7 +185,7 @@ def _dcgan_optimizer(model):
 
 
 class ExampleUpdate(object):
-    """examples/dcgan/updater.py's update_core on a given uint8 batch."""
+    """examples/dcgan/training/updater.py's update_core on a given uint8 batch."""
 
     def __init__(self, resolution, ch):
         self.gen = ExampleGenerator(N_HIDDEN, resolution // 8, ch)
@@ -263,7 +263,7 @@ class DcganUpdate(object):
                 converter=to_float_batch, update_order=update_order,
                 seed=seed)
         else:
-            from dcgan.rng import TrainingRandom
+            from dcgan.training.rng import TrainingRandom
             self.updater = None
             self.rng = TrainingRandom(seed)
 
@@ -613,7 +613,7 @@ def main(argv=None):
             'applied' if reuse_freed_memory() else 'not available')
     print('malloc: {} (all variants)'.format(malloc))
     print('OpenBLAS idle threads: {} (all variants)'.format(blas_threads.describe()))
-    print('dcgan.updater.DCGANUpdater: {}'.format(
+    print('dcgan.training.updater.DCGANUpdater: {}'.format(
         'used' if DCGANUpdater is not None else 'missing, update by hand'))
     print()
     only = [v.strip() for v in args.only.split(',') if v.strip()]

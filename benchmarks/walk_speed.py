@@ -31,9 +31,9 @@ except ImportError:  # run from a checkout without `pip install -e .`
 import chainer  # noqa: E402
 import numpy  # noqa: E402
 
-from dcgan import latent  # noqa: E402
+from dcgan.models import latent  # noqa: E402
 from dcgan.extensions import walk_gif  # noqa: E402
-from dcgan.nets import Generator  # noqa: E402
+from dcgan.models.nets import Generator  # noqa: E402
 
 
 def timed(fn):

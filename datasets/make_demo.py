@@ -3,7 +3,7 @@
     python datasets/make_demo.py --out data/demo --n 256 --resolution 32
 
 These are exactly the images training uses when no --dataset is given
-(dcgan.demo_data): soft-edged discs, rings and maki rolls of varying colour,
+(dcgan.data.demo): soft-edged discs, rings and maki rolls of varying colour,
 size and position on plain or gradient backgrounds, drawn from --seed.
 """
 import argparse
@@ -19,8 +19,8 @@ except ImportError:  # run from a checkout without `pip install -e .`
         os.path.abspath(__file__))))
 
 from dcgan.data import DatasetError  # noqa: E402
-from dcgan.demo_data import make_demo_images  # noqa: E402
-from dcgan.imaging import save_png  # noqa: E402  (atomic PNG writer)
+from dcgan.data.demo import make_demo_images  # noqa: E402
+from dcgan.io.imaging import save_png  # noqa: E402  (atomic PNG writer)
 
 
 def parse_args(argv=None):

@@ -28,7 +28,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
 
 from dcgan.data import (DatasetError, SkippedImageWarning,  # noqa: E402
                         find_image_files, load_image_folder, parse_background)
-from dcgan.imaging import save_png  # noqa: E402  (atomic PNG writer)
+from dcgan.io.imaging import save_png  # noqa: E402  (atomic PNG writer)
 
 # Near-duplicates are compared as 16x16 grayscale thumbnails.
 _THUMB = 16

@@ -4,9 +4,9 @@ import numpy
 
 import dcgan  # noqa: F401  (applies the compat layer before chainer is used)
 from dcgan.data import ImageArrayDataset, to_float_batch
-from dcgan.iterators import make_iterator
-from dcgan.nets import Discriminator, Generator
-from dcgan.updater import DCGANUpdater
+from dcgan.training.iterators import make_iterator
+from dcgan.models.nets import Discriminator, Generator
+from dcgan.training.updater import DCGANUpdater
 
 
 def tiny_images(n=12, resolution=16, channels=3, seed=0):

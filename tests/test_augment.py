@@ -3,9 +3,9 @@ import chainer
 import numpy
 import pytest
 
-from dcgan.augment import AugmentError, DiffAugment, parse_policy, translation
-from dcgan.nets import Generator
-from dcgan.rng import TrainingRandom
+from dcgan.training.augment import AugmentError, DiffAugment, parse_policy, translation
+from dcgan.models.nets import Generator
+from dcgan.training.rng import TrainingRandom
 
 
 def _gen():

@@ -12,7 +12,8 @@ import numpy
 import pytest
 from PIL import Image
 
-from dcgan import data, image_decode
+from dcgan import data
+from dcgan.data import decode
 from dcgan.data import (DatasetError, ImageArrayDataset, ImageFolder,
                         SkippedImageWarning, find_image_files,
                         load_image_folder, parse_background, to_float_batch)
@@ -319,7 +320,7 @@ def test_unreadable_files_are_skipped_named_and_recorded(tmp_path):
 def test_decompression_bomb_is_skipped(tmp_path, monkeypatch):
     Image.new('RGB', (40, 40), RED).save(tmp_path / 'big.png')
     Image.new('RGB', (16, 16), RED).save(tmp_path / 'small.png')
-    monkeypatch.setattr(image_decode, 'MAX_PIXELS', 1000)
+    monkeypatch.setattr(decode, 'MAX_PIXELS', 1000)
     with pytest.warns(SkippedImageWarning, match='big.png'):
         folder = load_image_folder(str(tmp_path), resolution=16)
     assert folder.paths == [str(tmp_path / 'small.png')]
@@ -376,12 +377,12 @@ def test_dataset_error_is_a_value_error():
 @pytest.fixture
 def decode_counter(monkeypatch):
     calls = []
-    real = image_decode.decode_image
+    real = decode.decode_image
 
     def counting(path, *args, **kwargs):
         calls.append(path)
         return real(path, *args, **kwargs)
-    monkeypatch.setattr(image_decode, 'decode_image', counting)
+    monkeypatch.setattr(decode, 'decode_image', counting)
     return calls
 
 

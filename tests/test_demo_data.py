@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from dcgan.data import DatasetError, find_image_files, load_image_folder
-from dcgan.demo_data import demo_image_folder, make_demo_images
+from dcgan.data.demo import demo_image_folder, make_demo_images
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -4,8 +4,8 @@ import chainer
 import numpy
 import pytest
 
-from dcgan import stabilise
-from dcgan.nets import Discriminator
+from dcgan.models import dis_options
+from dcgan.models.nets import Discriminator
 from tests.helpers import max_abs_diff, params, tiny_updater
 from tests.test_stabilisers import _finite, _parse, _steps
 
@@ -83,12 +83,12 @@ def test_minibatch_std_in_groups_is_each_group_on_its_own():
     rng = numpy.random.RandomState(0)
     a = rng.randn(4, 2, 3, 3).astype(numpy.float32)
     b = 3 * rng.randn(4, 2, 3, 3).astype(numpy.float32)
-    joint = stabilise.append_minibatch_std(numpy.concatenate([a, b]), groups=2).array
-    numpy.testing.assert_allclose(joint[:4], stabilise.append_minibatch_std(a).array, rtol=1e-6)
-    numpy.testing.assert_allclose(joint[4:], stabilise.append_minibatch_std(b).array, rtol=1e-6)
+    joint = dis_options.append_minibatch_std(numpy.concatenate([a, b]), groups=2).array
+    numpy.testing.assert_allclose(joint[:4], dis_options.append_minibatch_std(a).array, rtol=1e-6)
+    numpy.testing.assert_allclose(joint[4:], dis_options.append_minibatch_std(b).array, rtol=1e-6)
     numpy.testing.assert_allclose(joint[4:, 2], b.std(axis=0).mean(), rtol=1e-4)
     with pytest.raises(ValueError, match='groups'):
-        stabilise.append_minibatch_std(numpy.concatenate([a, b[:1]]), groups=2)
+        dis_options.append_minibatch_std(numpy.concatenate([a, b[:1]]), groups=2)
 
 
 def test_discriminator_without_batch_norm_has_none_and_says_so(tmp_path):

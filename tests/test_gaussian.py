@@ -4,7 +4,7 @@ import math
 import numpy
 import pytest
 
-from dcgan.gaussian import fill_normal
+from dcgan.ops.gaussian import fill_normal
 
 
 def _draw(n, scale=1.0, seed=0):

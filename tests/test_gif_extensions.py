@@ -8,15 +8,16 @@ import pytest
 from chainer import training
 from PIL import Image, ImageSequence
 
-from dcgan import imaging, latent
+from dcgan.io import imaging
+from dcgan.models import latent
 from dcgan.cli import gif_options, train, train_args
 from dcgan.data import ImageArrayDataset, to_float_batch
 from dcgan.extensions import walk_gif
 from dcgan.extensions.preview import PreviewGrid
 from dcgan.extensions.progress_gif import ProgressGif, evenly_spaced, preview_iteration
-from dcgan.nets import Discriminator, Generator
-from dcgan.rng import TrainingRandom
-from dcgan.updater import DCGANUpdater
+from dcgan.models.nets import Discriminator, Generator
+from dcgan.training.rng import TrainingRandom
+from dcgan.training.updater import DCGANUpdater
 
 
 def tiny_trainer(out, iterations=4, seed=0):

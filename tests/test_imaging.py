@@ -4,7 +4,7 @@ import numpy
 import pytest
 from PIL import Image, ImageSequence
 
-from dcgan import imaging
+from dcgan.io import imaging
 
 
 def test_to_uint8_clips_and_rounds():

@@ -2,7 +2,7 @@
 import numpy
 import pytest
 
-from dcgan import latent
+from dcgan.models import latent
 
 
 def norms(x):

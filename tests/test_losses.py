@@ -2,7 +2,7 @@ import chainer
 import numpy
 import pytest
 
-from dcgan import losses
+from dcgan.training import losses
 
 
 def _v(values):

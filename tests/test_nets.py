@@ -2,7 +2,7 @@ import chainer
 import numpy
 import pytest
 
-from dcgan.nets import (ArchitectureError, Discriminator, Generator,
+from dcgan.models.nets import (ArchitectureError, Discriminator, Generator,
                         bottom_width_for, stages_for)
 
 

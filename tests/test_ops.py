@@ -7,8 +7,8 @@ from chainer import gradient_check
 import numpy
 import pytest
 
-from dcgan import layers
-from dcgan import nets
+from dcgan.models import layers
+from dcgan.models import nets
 from dcgan import ops
 from dcgan.ops import threads
 

@@ -1,10 +1,10 @@
-"""dcgan.optimizers.Adam: Chainer's Adam + WeightDecay, bit for bit."""
+"""dcgan.training.optimizers.Adam: Chainer's Adam + WeightDecay, bit for bit."""
 import chainer
 import chainer.links as L
 import numpy
 import pytest
 
-from dcgan import optimizers
+from dcgan.training import optimizers
 from dcgan.ops import threads
 
 

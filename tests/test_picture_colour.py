@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'benchmarks'))
 import picture_colour  # noqa: E402
 import small_data  # noqa: E402
 
-from dcgan import imaging  # noqa: E402
+from dcgan.io import imaging  # noqa: E402
 
 
 def _samples(seed, gray=False, alike=False):

@@ -4,7 +4,7 @@ import numpy
 import pytest
 
 from dcgan.ops import threads
-from dcgan.rng import NORMAL_PIECE, TrainingRandom
+from dcgan.training.rng import NORMAL_PIECE, TrainingRandom
 
 # Large enough to take the parallel path, and not a whole number of pieces.
 LARGE = (3, NORMAL_PIECE + 1000)

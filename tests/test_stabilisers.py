@@ -6,8 +6,9 @@ import chainer
 import numpy
 import pytest
 
-from dcgan import losses, stabilise
-from dcgan.nets import Discriminator
+from dcgan.models import dis_options
+from dcgan.training import losses, stabilisers
+from dcgan.models.nets import Discriminator
 from tests.helpers import max_abs_diff, params, tiny_updater
 
 
@@ -67,7 +68,7 @@ def test_r1_penalty_matches_a_hand_gradient():
     x = chainer.Variable(numpy.random.RandomState(0).rand(2, 3).astype(numpy.float32))
     w = numpy.array([1.0, -2.0, 0.5], numpy.float32)
     y = chainer.functions.sum(x * w, axis=1)
-    assert float(stabilise.r1_penalty(y, x).array) == pytest.approx(float((w ** 2).sum()))
+    assert float(stabilisers.r1_penalty(y, x).array) == pytest.approx(float((w ** 2).sum()))
 
 
 def test_spectral_norm_hook_runs_and_snapshot_round_trips(tmp_path):
@@ -107,7 +108,7 @@ def test_minibatch_std_widens_only_the_last_layer():
     x = numpy.random.RandomState(0).rand(4, 3, 16, 16).astype(numpy.float32)
     assert mb(x).shape == (4, 1)
     h = chainer.Variable(numpy.random.RandomState(1).rand(4, 2, 3, 3).astype(numpy.float32))
-    out = stabilise.append_minibatch_std(h).array
+    out = dis_options.append_minibatch_std(h).array
     numpy.testing.assert_allclose(out[:, 2], numpy.std(h.array, axis=0).mean(), rtol=1e-4)
 
 
@@ -126,10 +127,10 @@ def test_label_smoothing_loss_and_hinge_refusal():
 
 
 def test_instance_noise_schedule():
-    assert stabilise.instance_noise_sigma(0.2, 0, 100) == pytest.approx(0.2)
-    assert stabilise.instance_noise_sigma(0.2, 50, 100) == pytest.approx(0.1)
-    assert stabilise.instance_noise_sigma(0.2, 150, 100) == 0.0
-    assert stabilise.instance_noise_sigma(0.2, 150, 0) == pytest.approx(0.2)
+    assert stabilisers.instance_noise_sigma(0.2, 0, 100) == pytest.approx(0.2)
+    assert stabilisers.instance_noise_sigma(0.2, 50, 100) == pytest.approx(0.1)
+    assert stabilisers.instance_noise_sigma(0.2, 150, 100) == 0.0
+    assert stabilisers.instance_noise_sigma(0.2, 150, 0) == pytest.approx(0.2)
 
 
 def _parse(flags):
@@ -171,9 +172,9 @@ def test_cli_bad_values_name_the_flag(flags, capsys):
 
 
 def test_r1_gradients_agree_between_fast_cpu_ops_and_chainer():
-    # R1 needs double backprop through D's layers: dcgan.layers' fast numpy
+    # R1 needs double backprop through D's layers: dcgan.models.layers' fast numpy
     # ops must give the same second-order gradients as Chainer's functions.
-    from dcgan import layers
+    from dcgan.models import layers
     numpy.random.seed(0)
     dis = Discriminator(resolution=16, ch=16, noise_sigma=0)
     x = numpy.random.RandomState(1).rand(4, 3, 16, 16).astype(numpy.float32)
@@ -182,7 +183,7 @@ def test_r1_gradients_agree_between_fast_cpu_ops_and_chainer():
         with layers.use_fast_cpu(fast):
             xv = chainer.Variable(x.copy())
             dis.cleargrads()
-            stabilise.r1_penalty(dis(xv), xv).backward()
+            stabilisers.r1_penalty(dis(xv), xv).backward()
             grads.append({n: (numpy.zeros_like(p.array) if p.grad is None else p.grad.copy())
                           for n, p in dis.namedparams()})
     # Biases followed by batch norm have a true gradient of 0 (float noise

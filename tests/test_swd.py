@@ -2,9 +2,9 @@
 import numpy
 import pytest
 
-from dcgan import imaging
-from dcgan.demo_data import make_demo_images
-from dcgan.swd import SWDError, SWDReference, laplacian_pyramid, level_count, pyr_up
+from dcgan.io import imaging
+from dcgan.data.demo import make_demo_images
+from dcgan.evaluation.swd import SWDError, SWDReference, laplacian_pyramid, level_count, pyr_up
 
 
 @pytest.fixture(scope='module')
@@ -100,7 +100,7 @@ def test_evaluate_cli_bad_file_is_one_sentence(tmp_path, capsys):
 
 
 def test_nearest_finds_the_copy():
-    from dcgan.nearest import nearest_neighbours
+    from dcgan.evaluation.nearest import nearest_neighbours
     train = make_demo_images(20, 16, 3, seed=0)
     samples = train[[3, 11]]
     order, dist = nearest_neighbours(samples, train, k=2)

@@ -3,7 +3,7 @@ import numpy
 import pytest
 from chainer import training
 
-from dcgan.losses import LOSSES
+from dcgan.training.losses import LOSSES
 from tests.helpers import max_abs_diff, params, tiny_updater
 
 

@@ -8,10 +8,11 @@ import numpy
 import pytest
 from PIL import Image, ImageSequence
 
-from dcgan import imaging, latent
+from dcgan.io import imaging
+from dcgan.models import latent
 from dcgan.cli import walk
 from dcgan.extensions import walk_gif
-from dcgan.nets import Generator
+from dcgan.models.nets import Generator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -112,8 +113,8 @@ def test_snapshot_with_recorded_config(tmp_path, capsys):
     chainer.serializers.DictionarySerializer(arrays, path='updater/model:gen/').save(gen)
     arrays['updater/iteration'] = numpy.array(5)
     numpy.savez_compressed(str(tmp_path / 'snapshot_iter_5.npz'), **arrays)
-    from dcgan import modelio
-    modelio.save_config(str(tmp_path / 'config.json'), gen=gen)
+    from dcgan.io import model_files
+    model_files.save_config(str(tmp_path / 'config.json'), gen=gen)
     assert walk.main(['--gen', str(tmp_path / 'snapshot_iter_5.npz'), '-k', '2', '-f', '2']) == 0
     printed = capsys.readouterr().out
     assert 'under updater/model:gen/' in printed and 'config.json' in printed

@@ -5,12 +5,14 @@ memorisation check (samples beside their nearest training images).
     dcgan-evaluate --gen result/gen_ema_iter_5000.npz --dataset data/sushi --nearest nn.png
     python examples/nearest.py --gen result/gen_iter_5000.npz --dataset data/sushi
 
-Argument parsing and printing only; the work is in dcgan.swd and dcgan.nearest.
+Argument parsing and printing only; the work is in dcgan.evaluation.swd and dcgan.evaluation.nearest.
 """
 import sys
 import warnings
 
-from dcgan import data, demo_data, imaging
+from dcgan import data
+from dcgan.data import demo
+from dcgan.io import imaging
 from dcgan.cli.devices import add_device_arguments, get_device
 from dcgan.cli.errors import ArgumentParser, UsageError, fail
 
@@ -37,16 +39,16 @@ def _common_arguments(parser):
 
 def load(args):
     """(generator, training images uint8 NCHW) or UsageError."""
-    from dcgan import modelio
+    from dcgan.io import model_files
     device = get_device(args.device)
     try:
-        loaded = modelio.load_generator(args.gen, config_path=args.config, device=device)
-    except modelio.ModelFileError as e:
+        loaded = model_files.load_generator(args.gen, config_path=args.config, device=device)
+    except model_files.ModelFileError as e:
         raise UsageError('--gen: {}'.format(e))
     gen = loaded.gen
     try:
         if not args.dataset:
-            images = demo_data.make_demo_images(
+            images = demo.make_demo_images(
                 args.demo_images, gen.resolution, gen.out_channels, seed=0)
         else:
             with warnings.catch_warnings():
@@ -79,7 +81,7 @@ def build_parser():
 
 def run(argv=None):
     from dcgan.extensions.swd_report import generate_images
-    from dcgan.swd import SWDError, SWDReference
+    from dcgan.evaluation.swd import SWDError, SWDReference
     args = build_parser().parse_args(argv)
     if args.samples < 1:
         raise UsageError('--samples {}: use a positive number such as 256'.format(args.samples))
@@ -101,7 +103,7 @@ def run(argv=None):
 
 def write_nearest(gen, images, path, n_samples, k, seed):
     from dcgan.extensions.swd_report import generate_images
-    from dcgan.nearest import nearest_grid, nearest_neighbours
+    from dcgan.evaluation.nearest import nearest_grid, nearest_neighbours
     samples = generate_images(gen, n_samples, seed=seed + 7919)
     _, dist = nearest_neighbours(samples, images, k)
     imaging.save_png(path, imaging.upscale(nearest_grid(samples, images, k), 2))

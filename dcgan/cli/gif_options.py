@@ -8,11 +8,11 @@ when training ends.
 """
 import numpy
 
-from dcgan import latent
+from dcgan.models import latent
 from dcgan.cli.walk import CPU_BATCH, GPU_BATCH, grid_shape
 from dcgan.extensions.progress_gif import ProgressGif
 from dcgan.extensions.walk_gif import LatentWalkGif
-from dcgan.triggers import IntervalOrEnd
+from dcgan.training.triggers import IntervalOrEnd
 
 
 def add_arguments(parser):

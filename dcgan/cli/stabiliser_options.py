@@ -5,7 +5,7 @@ stabiliser flags, the ``--small-data`` preset, the NaN guard, the SWD
 quality number and the memorisation check. Every stabiliser is off by
 default, so without these flags training is the Chainer example's.
 """
-from dcgan.augment import AugmentError, parse_policy
+from dcgan.training.augment import AugmentError, parse_policy
 from dcgan.extensions.ema import DEFAULT_WARMUP
 
 # What --small-data turns on; flags given explicitly still win. Chosen from

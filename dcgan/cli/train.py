@@ -10,7 +10,10 @@ import numpy
 from chainer import training
 from chainer.training import extensions
 
-from dcgan import data, demo_data, imaging, optimizers
+from dcgan import data
+from dcgan.data import demo
+from dcgan.io import imaging
+from dcgan.training import optimizers
 from dcgan.cli import console
 from dcgan.cli import resume as resuming
 from dcgan.cli.devices import get_device
@@ -19,11 +22,11 @@ from dcgan.cli.train_args import build_parser, check_arguments
 from dcgan.extensions.metric_plot import MetricPlot
 from dcgan.extensions.nan_guard import TrainingDiverged
 from dcgan.extensions.preview import PreviewGrid
-from dcgan.iterators import make_iterator
+from dcgan.training.iterators import make_iterator
 from dcgan.ops.malloc import reuse_freed_memory
-from dcgan.nets import ArchitectureError, Discriminator, Generator
-from dcgan.triggers import IntervalOrEnd
-from dcgan.updater import DCGANUpdater
+from dcgan.models.nets import ArchitectureError, Discriminator, Generator
+from dcgan.training.triggers import IntervalOrEnd
+from dcgan.training.updater import DCGANUpdater
 
 # Option modules add their own flags and extensions (see their docstrings);
 # a module not present yet is skipped, so features land independently.
@@ -44,7 +47,7 @@ def option_modules():
 def load_training_images(args):
     """The training set as a data.ImageFolder; warnings name skipped files."""
     if not args.dataset:
-        return demo_data.demo_image_folder(
+        return demo.demo_image_folder(
             resolution=args.resolution or 32, channels=args.channels,
             n=args.demo_images, seed=0)
     background = data.parse_background(args.background)

@@ -4,8 +4,8 @@ from dcgan.cli.argtypes import positive_float, positive_int
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
 from dcgan.data import DatasetError, parse_background
-from dcgan.losses import LOSSES
-from dcgan.updater import UPDATE_ORDERS
+from dcgan.training.losses import LOSSES
+from dcgan.training.updater import UPDATE_ORDERS
 
 
 def build_parser(option_modules=()):

@@ -12,12 +12,14 @@ import sys
 
 import numpy
 
-from dcgan import imaging, latent, modelio
+from dcgan.io import imaging
+from dcgan.models import latent
+from dcgan.io import model_files
 from dcgan.cli.argtypes import positive_int
 from dcgan.cli.devices import add_device_arguments, get_device
 from dcgan.cli.errors import ArgumentParser, UsageError, fail
 from dcgan.extensions import walk_gif
-from dcgan.nets import ArchitectureError
+from dcgan.models.nets import ArchitectureError
 
 # Batching pays on a GPU (one launch per layer, not per frame); on the CPU
 # each frame is already compute-bound (benchmarks/walk_speed.py), so small
@@ -225,10 +227,10 @@ def run(argv=None):
     if os.path.isdir(args.gen):
         args.gen = newest_model(args.gen)
     try:
-        loaded = modelio.load_generator(args.gen, config_path=args.config,
+        loaded = model_files.load_generator(args.gen, config_path=args.config,
                                         use_config=not args.ignore_config,
                                         prefix=args.prefix, device=device)
-    except (modelio.ModelFileError, ArchitectureError) as e:
+    except (model_files.ModelFileError, ArchitectureError) as e:
         raise UsageError(str(e))
     gen = loaded.gen
     print('Generator: {}{} ({}; architecture from {})'.format(

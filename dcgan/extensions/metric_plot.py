@@ -8,7 +8,7 @@ import os
 
 from chainer.training import extension
 
-from dcgan import imaging
+from dcgan.io import imaging
 
 
 class MetricPlot(extension.Extension):

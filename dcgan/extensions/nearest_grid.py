@@ -1,15 +1,15 @@
 """Trainer extension writing ``nearest/nearest_iter_N.png`` (memorisation check).
 
 Each row: a generated sample (fixed z from its own seeded RNG), then its
-nearest training images (see :mod:`dcgan.nearest`).
+nearest training images (see :mod:`dcgan.evaluation.nearest`).
 """
 import os
 
 from chainer.training import extension
 
-from dcgan import imaging
+from dcgan.io import imaging
 from dcgan.extensions.swd_report import generate_images
-from dcgan.nearest import nearest_grid
+from dcgan.evaluation.nearest import nearest_grid
 
 
 class NearestGrid(extension.Extension):

@@ -11,7 +11,7 @@ import chainer
 import numpy
 from chainer.training import extension
 
-from dcgan import imaging
+from dcgan.io import imaging
 
 
 def fixed_noise(n, n_hidden, seed):

@@ -15,7 +15,7 @@ import re
 import numpy
 from chainer import training
 
-from dcgan import imaging
+from dcgan.io import imaging
 
 _DIGITS = re.compile(r'(\d+)(?!.*\d)')
 

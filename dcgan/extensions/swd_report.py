@@ -3,14 +3,14 @@
 At its trigger the extension draws a fixed set of latent vectors (its own
 seeded RNG: the training random stream is not touched), runs the generator
 in test mode without backprop, and reports ``swd`` (x 1e3, lower is better,
-see :mod:`dcgan.swd`) so it shows in LogReport, PrintReport and plots.
+see :mod:`dcgan.evaluation.swd`) so it shows in LogReport, PrintReport and plots.
 """
 import chainer
 import numpy
 from chainer.training import extension
 
-from dcgan import imaging
-from dcgan.swd import SWDReference
+from dcgan.io import imaging
+from dcgan.evaluation.swd import SWDReference
 
 
 def generate_images(gen, n, seed=0, batchsize=64):

@@ -12,7 +12,8 @@ import shutil
 import numpy
 from chainer import training
 
-from dcgan import imaging, latent
+from dcgan.io import imaging
+from dcgan.models import latent
 from dcgan.extensions import preview
 
 

@@ -11,7 +11,7 @@ the layout the next op wants, so no transposes are paid between layers.
 Code that receives these arrays sees ordinary (B, C, H, W) arrays; they are
 just not C-contiguous.
 
-``dcgan.layers`` decides when they are used; call them directly only with
+``dcgan.models.layers`` decides when they are used; call them directly only with
 numpy arrays.
 """
 from dcgan.ops.activation import leaky_relu  # NOQA

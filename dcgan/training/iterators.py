@@ -6,7 +6,7 @@ resumed from a snapshot shuffles differently from one that never stopped.
 """
 import chainer
 
-from dcgan.rng import TrainingRandom
+from dcgan.training.rng import TrainingRandom
 
 
 class SeededShuffleSampler(chainer.iterators.OrderSampler):

@@ -24,8 +24,8 @@ import zlib
 import numpy
 import numpy.lib.format as npy_format
 
-from dcgan import imaging
-from dcgan.nets import ArchitectureError, Generator
+from dcgan.io import imaging
+from dcgan.models.nets import ArchitectureError, Generator
 
 CONFIG_NAME = 'config.json'
 SNAPSHOT_PREFIX = 'updater/model:gen/'
@@ -198,7 +198,7 @@ def generator_kwargs(config, source='config'):
     if unknown:
         raise ModelFileError(
             '{}: records generator settings {} that this version of '
-            'dcgan.nets.Generator does not take (it takes {})'.format(
+            'dcgan.models.nets.Generator does not take (it takes {})'.format(
                 source, ', '.join(unknown), ', '.join(sorted(accepted))))
     return dict(config)
 
@@ -254,7 +254,7 @@ class LoadedGenerator(object):
 
 def load_generator(path, config=None, config_path=None, use_config=True,
                    prefix=None, device=None):
-    """Build a :class:`~dcgan.nets.Generator` and load its weights from
+    """Build a :class:`~dcgan.models.nets.Generator` and load its weights from
     ``path`` (a generator ``.npz`` or a trainer snapshot).
 
     The architecture is ``config`` (Generator arguments) if given, else the

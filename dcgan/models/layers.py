@@ -13,8 +13,8 @@ keep the same parameters and running statistics.
 
 The switch, on by default::
 
-    dcgan.layers.use_fast_cpu(False)          # from now on
-    with dcgan.layers.use_fast_cpu(False):    # within the block only
+    dcgan.models.layers.use_fast_cpu(False)          # from now on
+    with dcgan.models.layers.use_fast_cpu(False):    # within the block only
         ...
     with chainer.using_config('dcgan_fast_cpu', False):  # also honoured
         ...

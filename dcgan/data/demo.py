@@ -8,7 +8,7 @@ background. The structure is simple enough that a small DCGAN learns it at
 """
 import numpy
 
-from dcgan.image_folder import (MAX_RESOLUTION, MIN_RESOLUTION, DatasetError,
+from dcgan.data.folder import (MAX_RESOLUTION, MIN_RESOLUTION, DatasetError,
                                 ImageFolder)
 
 DEMO_PATH_PREFIX = '<demo>'

@@ -39,10 +39,10 @@ import chainer
 import chainer.functions as F
 from chainer.training.updaters import StandardUpdater
 
-from dcgan import stabilise
-from dcgan.augment import DiffAugment
-from dcgan.losses import get_losses
-from dcgan.rng import TrainingRandom
+from dcgan.training import stabilisers
+from dcgan.training.augment import DiffAugment
+from dcgan.training.losses import get_losses
+from dcgan.training.rng import TrainingRandom
 
 UPDATE_ORDERS = ('detached', 'example')
 
@@ -105,7 +105,7 @@ class DCGANUpdater(StandardUpdater):
         if self.augment is not None:
             x = self.augment(x, self.rng)
         if self.instance_noise:
-            sigma = stabilise.instance_noise_sigma(
+            sigma = stabilisers.instance_noise_sigma(
                 self.instance_noise, self.iteration, self.instance_noise_iterations)
             if sigma > 0:
                 xp = chainer.backend.get_array_module(x)
@@ -132,7 +132,7 @@ class DCGANUpdater(StandardUpdater):
         """D on a real batch: (logits, features or None, R1 penalty or None)."""
         d_in = self._real_input(x_real)
         y, h = self._dis_on(d_in)
-        return y, h, stabilise.r1_penalty(y, d_in) if self.r1_gamma else None
+        return y, h, stabilisers.r1_penalty(y, d_in) if self.r1_gamma else None
 
     def _real_input(self, x_real):
         """What D sees of a real batch; with R1 a leaf Variable, as the
@@ -158,7 +158,7 @@ class DCGANUpdater(StandardUpdater):
         # groups=2: a minibatch-std feature is taken over each half alone.
         y, h = self._dis_on(F.concat([r_in, f_in], axis=0), groups=2)
         n = len(r_in)
-        r1 = stabilise.r1_penalty(y[:n], r_in) if self.r1_gamma else None
+        r1 = stabilisers.r1_penalty(y[:n], r_in) if self.r1_gamma else None
         if h is None:
             return y[:n], None, r1, y[n:], None
         return y[:n], h[:n], r1, y[n:], h[n:]
@@ -172,7 +172,7 @@ class DCGANUpdater(StandardUpdater):
     def _gen_loss(self, y_fake, h_real, h_fake):
         loss = self.gen_loss(y_fake)
         if self.feature_matching:
-            fm = stabilise.feature_matching_loss(h_real, h_fake)
+            fm = stabilisers.feature_matching_loss(h_real, h_fake)
             chainer.report({'fm': fm}, self.gen)
             loss = loss + self.feature_matching * fm
         return loss

@@ -18,7 +18,7 @@ import warnings
 import numpy
 import PIL
 
-from dcgan import image_decode
+from dcgan.data import decode
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp')
 MIN_RESOLUTION = 8
@@ -130,7 +130,7 @@ def load_image_folder(root, resolution=None, channels=3, background=(0, 0, 0),
     resolution = _check_resolution(resolution)
     channels = _check_channels(channels)
     background = _check_background(background)
-    if fit not in image_decode.FITS:
+    if fit not in decode.FITS:
         raise DatasetError('fit must be pad or crop, not {!r}'.format(fit))
     files = find_image_files(root)
     if not files:
@@ -216,9 +216,9 @@ def _decode_all(root, files, resolution, channels, background, fit):
     draft_size = 2 * resolution if resolution else None
     for path in files:
         try:
-            image = image_decode.decode_image(path, channels, background,
+            image = decode.decode_image(path, channels, background,
                                               draft_size)
-        except image_decode.UnreadableImageError as e:
+        except decode.UnreadableImageError as e:
             skipped.append((path, str(e)))
             _warn_skipped([(path, str(e))])
             continue
@@ -228,11 +228,11 @@ def _decode_all(root, files, resolution, channels, background, fit):
             # otherwise we are going to raise and only need the sizes.
             sizes[image.size] += 1
             if len(sizes) == 1 and image.size[0] == image.size[1]:
-                arrays.append(image_decode.to_chw(image))
+                arrays.append(decode.to_chw(image))
             else:
                 arrays = []
         else:
-            arrays.append(image_decode.to_chw(image_decode.fit_square(
+            arrays.append(decode.to_chw(decode.fit_square(
                 image, resolution, fit, background)))
 
     if not paths:
@@ -281,7 +281,7 @@ def _cache_key(files, options):
     description = {
         'version': CACHE_VERSION,
         'pillow': PIL.__version__,
-        'max_pixels': image_decode.MAX_PIXELS,
+        'max_pixels': decode.MAX_PIXELS,
         'options': options,
         'files': entries,
     }

@@ -1,27 +1,13 @@
-"""Training data: image folder -> uint8 array in memory -> float32 batches.
+"""A Chainer dataset over uint8 images in memory, and its float32 converter.
 
 Images stay uint8 (N, C, H, W) in host memory, four times smaller than
 float32. Each batch is sent to the device as uint8 and converted there to
 float32 in [0, 1], the range of the generator's sigmoid output.
-
-Loading lives in :mod:`dcgan.image_folder` (and per-file decoding in
-:mod:`dcgan.image_decode`); its public names are re-exported here so callers
-need only ``dcgan.data``.
 """
 import chainer
 import numpy
 
-from dcgan.image_folder import (  # noqa: F401  (re-exported API)
-    CHANNELS, IMAGE_EXTENSIONS, MAX_RESOLUTION, MIN_RESOLUTION, DatasetError,
-    ImageFolder, SkippedImageWarning, find_image_files, load_image_folder,
-    parse_background)
-
-__all__ = [
-    'CHANNELS', 'IMAGE_EXTENSIONS', 'MAX_RESOLUTION', 'MIN_RESOLUTION',
-    'DatasetError', 'ImageArrayDataset', 'ImageFolder', 'SkippedImageWarning',
-    'find_image_files', 'load_image_folder', 'parse_background',
-    'to_float_batch',
-]
+from dcgan.data.folder import DatasetError, ImageFolder
 
 
 class ImageArrayDataset(chainer.dataset.DatasetMixin):

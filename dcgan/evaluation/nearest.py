@@ -11,7 +11,7 @@ fine noise does not hide a copy.
 """
 import numpy
 
-from dcgan import imaging
+from dcgan.io import imaging
 
 
 def shrink(images, size):

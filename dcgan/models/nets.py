@@ -12,7 +12,7 @@ import chainer
 import chainer.links as L
 import numpy
 
-from dcgan import layers
+from dcgan.models import layers
 
 # Stage counts tried for a resolution, the example's three first. More
 # stages keep large images from needing a huge first layer; fewer let
@@ -193,7 +193,7 @@ class Discriminator(chainer.Chain):
             last_in = bottom_width * bottom_width * (ch + int(self.minibatch_std))
             setattr(self, 'l%d' % (n_stages + 1), L.Linear(last_in, 1, initialW=w))
         if self.spectral_norm:
-            from dcgan.stabilise import apply_spectral_norm
+            from dcgan.models.dis_options import apply_spectral_norm
             apply_spectral_norm(self)
 
     def config(self):
@@ -233,7 +233,7 @@ class Discriminator(chainer.Chain):
         """Logits from :meth:`features` (adds the minibatch-std map if on,
         one statistic per ``groups`` equal slices of the batch)."""
         if self.minibatch_std:
-            from dcgan.stabilise import append_minibatch_std
+            from dcgan.models.dis_options import append_minibatch_std
             h = append_minibatch_std(h, groups=groups)
         return getattr(self, 'l%d' % (self.n_stages + 1))(h)
 

@@ -1,11 +1,9 @@
-"""Small-data stabilisers as plain functions the nets and updater call.
+"""Optional pieces of the discriminator: spectral norm and minibatch std.
 
-Each is off unless asked for; see ``DCGANUpdater`` and ``Discriminator``
-for the switches. All are written with Chainer functions, so they run on
-NumPy and CuPy alike and (where they sit in the discriminator) can be
-differentiated twice, as the R1 penalty needs.
+Off unless ``Discriminator(spectral_norm=True)`` or ``minibatch_std=True``
+asks for them. Written with Chainer functions, so they run on NumPy and CuPy
+alike and can be differentiated twice, as the R1 penalty needs.
 """
-import chainer
 import chainer.functions as F
 import chainer.links as L
 from chainer.link_hooks import SpectralNormalization
@@ -47,34 +45,3 @@ def append_minibatch_std(h, eps=1e-8, groups=1):
     stat = F.broadcast_to(F.reshape(std, (groups, 1, 1, 1, 1)),
                           (groups, b // groups, 1, height, width))
     return F.concat((h, F.reshape(stat, (b, 1, height, width))), axis=1)
-
-
-def r1_penalty(y_real, x_real):
-    """Mean over the batch of ||d sum(D(x)) / dx||^2 at the real images.
-
-    ``x_real`` is the Variable D was applied to; the gradient is kept in the
-    graph (double backprop) so the penalty trains D.
-    """
-    grad, = chainer.grad([F.sum(y_real)], [x_real], enable_double_backprop=True)
-    return F.sum(F.square(grad)) / len(grad)
-
-
-def instance_noise_sigma(sigma, iteration, decay_iterations):
-    """Linearly decaying noise level: ``sigma`` at iteration 0, 0 from
-    ``decay_iterations`` on (constant ``sigma`` if that is 0 or None)."""
-    if not sigma:
-        return 0.0
-    if not decay_iterations:
-        return float(sigma)
-    return float(sigma) * max(0.0, 1.0 - float(iteration) / decay_iterations)
-
-
-def feature_matching_loss(h_real, h_fake):
-    """Squared distance between the batch means of D's last hidden layer on
-    real and generated images (Salimans et al. 2016); the real side is a
-    constant target."""
-    real = getattr(h_real, 'array', h_real)
-    xp = chainer.backend.get_array_module(real)
-    target = xp.mean(real.reshape(len(real), -1), axis=0)
-    fake = F.mean(F.reshape(h_fake, (len(h_fake), -1)), axis=0)
-    return F.mean(F.square(fake - target))

@@ -13,7 +13,7 @@ Images are float32 in [0, 1] (the generator's sigmoid range). Policies:
 - ``translation``: shift by up to 1/8 of the side, zeros (black) fill in;
 - ``cutout``: one square of half the side, at a random place, set to 0.
 
-All randomness comes from a ``dcgan.rng.TrainingRandom`` (the updater's),
+All randomness comes from a ``dcgan.training.rng.TrainingRandom`` (the updater's),
 drawn on the input's device, so runs are deterministic and resume exactly.
 """
 import chainer

@@ -9,7 +9,7 @@ import json
 import chainer
 import numpy
 
-from dcgan.gaussian import fill_normal
+from dcgan.ops.gaussian import fill_normal
 from dcgan.ops import threads
 
 # Large normal draws are filled in pieces of this many numbers, each from its
