@@ -1,4 +1,5 @@
-"""SWD: zero against itself, grows with noise; pyramid; extension; evaluate CLI."""
+"""SWD: zero against itself, grows with noise; pyramid; extension; evaluate CLI
+(nearest neighbours: tests/test_nearest.py)."""
 import numpy
 import pytest
 
@@ -97,11 +98,3 @@ def test_evaluate_cli_bad_file_is_one_sentence(tmp_path, capsys):
         main(['--gen', str(tmp_path / 'missing.npz')])
     err = capsys.readouterr().err
     assert err.startswith('error: --gen') and err.count('\n') == 1
-
-
-def test_nearest_finds_the_copy():
-    from dcgan.evaluation.nearest import nearest_neighbours
-    train = make_demo_images(20, 16, 3, seed=0)
-    samples = train[[3, 11]]
-    order, dist = nearest_neighbours(samples, train, k=2)
-    assert order[:, 0].tolist() == [3, 11] and (dist[:, 0] < 1e-6).all()
