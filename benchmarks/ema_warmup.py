@@ -33,15 +33,15 @@ from dcgan.evaluation.swd import SWDReference  # noqa: E402
 
 
 def ema_probes(decay, warmups):
-    def probes(trainer, ctx):
+    def probes(trainer, gen):
         # Control: decay 0 copies the raw weights, so this differs from the
         # raw generator only by the EMA copy's recomputed batch-norm
         # statistics (raw G runs on its running averages over training).
-        control = GeneratorEMA(ctx.gen, decay=0.0)
+        control = GeneratorEMA(gen, decay=0.0)
         trainer.extend(control, name='raw_own_bn')
         generators = {'raw, own BN': control.ema}
         for w in warmups:
-            ext = GeneratorEMA(ctx.gen, decay=decay, warmup=w)
+            ext = GeneratorEMA(gen, decay=decay, warmup=w)
             trainer.extend(ext, name='ema_w{:g}'.format(w))
             generators['ema W={:g}'.format(w)] = ext.ema
         return generators

@@ -37,7 +37,6 @@ import shlex  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import types  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
@@ -49,6 +48,7 @@ from chainer import training  # noqa: E402
 from dcgan.io import imaging  # noqa: E402
 from dcgan.training import optimizers  # noqa: E402
 from dcgan.cli import stabiliser_options as options  # noqa: E402
+from dcgan.cli.train_extensions import add_ema, add_guards, add_quality_checks  # noqa: E402
 from dcgan.data import ImageArrayDataset, to_float_batch  # noqa: E402
 from dcgan.data.demo import make_demo_images  # noqa: E402
 from dcgan.extensions.swd_report import generate_images  # noqa: E402
@@ -112,7 +112,7 @@ class EvalAt(training.Extension):
 
 def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_points,
               probes=None):
-    """Train one configuration; ``probes(trainer, ctx)`` may add extensions
+    """Train one configuration; ``probes(trainer, gen)`` may add extensions
     and return more {name: generator} to evaluate beside the sample one."""
     args = stabiliser_args(flags, iterations, seed)
     res = images.shape[2]
@@ -120,36 +120,33 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
                       init_seed=seed)
     dis_kwargs = dict(resolution=res, ch=ch, in_channels=images.shape[1],
                       noise_sigma=args.dis_noise,
-                      init_seed=seed + 1000)
-    options.model_kwargs(args, gen_kwargs, dis_kwargs)
+                      init_seed=seed + 1000, **options.dis_kwargs(args))
     gen, dis = Generator(**gen_kwargs), Discriminator(**dis_kwargs)
     device = chainer.get_device('@numpy')
     kwargs = dict(models=(gen, dis), iterator=make_iterator(ImageArrayDataset(images),
                                                             batchsize, seed=seed),
                   optimizer={'gen': make_optimizer(gen, args.lr_gen),
                              'dis': make_optimizer(dis, args.lr_dis)},
-                  device=device, converter=to_float_batch, seed=seed, loss=args.loss)
-    options.updater_kwargs(args, kwargs, iterations)
+                  device=device, converter=to_float_batch, seed=seed, loss=args.loss,
+                  **options.updater_kwargs(args, iterations))
     updater = DCGANUpdater(**kwargs)
     with tempfile.TemporaryDirectory() as out:
         trainer = training.Trainer(updater, (iterations, 'iteration'), out=out)
-        ctx = types.SimpleNamespace(
-            gen=gen, dis=dis, updater=updater, device=device, out=out, images=images,
-            resolution=res, channels=images.shape[1], seed=seed, sample_gen=gen,
-            stop_iteration=iterations,
-            extra_report_keys=[], snapshot_trigger=(10 ** 9, 'iteration'),
-            display_trigger=(10 ** 9, 'iteration'))
-        options.extend_trainer(trainer, args, ctx)
+        # dcgan-train's stabiliser extensions (no snapshots: the trigger never fires).
+        never = (10 ** 9, 'iteration')
+        add_guards(trainer, args, gen, dis, updater, iterations)
+        sample_gen = add_ema(trainer, args, gen, never)
+        add_quality_checks(trainer, args, sample_gen, images, never, never)
         at = [round(iterations * (k + 1) / eval_points) for k in range(eval_points)]
-        generators = {'sample': ctx.sample_gen}
+        generators = {'sample': sample_gen}
         if probes is not None:
-            generators.update(probes(trainer, ctx))
+            generators.update(probes(trainer, gen))
         evaluator = EvalAt(generators, reference, at)
         trainer.extend(evaluator, trigger=(1, 'iteration'))
         start = time.time()
         trainer.run()
         train_seconds = time.time() - start - evaluator.seconds
-    samples = generate_images(ctx.sample_gen, 64, seed=123)
+    samples = generate_images(sample_gen, 64, seed=123)
     curve = evaluator.curves['sample']
     return dict(swd=curve[-1][1], curve=curve, curves=evaluator.curves,
                 levels=evaluator.levels['sample'],

@@ -23,6 +23,14 @@ def npz(path):
         return {k: f[k] for k in f.files}
 
 
+def build(args):
+    """What train.run builds before the trainer: (gen, dis, updater, stop)."""
+    folder = train.load_training_images(args)
+    gen, dis = train.build_models(args, folder, train.use_device(args.device))
+    stop = train.stop_iteration(args, len(folder.images))
+    return gen, dis, train.build_updater(args, gen, dis, folder.images, gen.device, stop), stop
+
+
 def test_few_iterations_write_every_output(tmp_path, capsys):
     assert run(tmp_path, '--iteration', '5', '--snapshot_interval', '4') == 0
     out = tmp_path / 'out'
@@ -153,16 +161,13 @@ def test_impossible_flag_values_are_refused(tmp_path, capsys):
 
 def test_learning_rates_and_d_noise_reach_the_nets_and_the_preset_may_set_them(tmp_path):
     from dcgan.cli.stabiliser_options import SMALL_DATA_PRESET
-    modules = train.option_modules()
-    parser = train.build_parser(modules)
     preset_noise = SMALL_DATA_PRESET.get('dis_noise', 0.2)
     cases = [([], 0.2), (['--small-data'], preset_noise),
              (['--small-data', '--dis_noise', '0.05'], 0.05)]
     for flags, noise in cases:
-        args = parser.parse_args(TINY + ['--out', str(tmp_path), '--lr_gen', '5e-4',
-                                         '--lr_dis', '3e-4'] + flags)
-        train.check_arguments(args, parser, modules)
-        _, _, _, dis, updater, _ = train.build(args, modules)
+        args = train.parse_arguments(TINY + ['--out', str(tmp_path), '--lr_gen', '5e-4',
+                                             '--lr_dis', '3e-4'] + flags)
+        dis, updater = build(args)[1:3]
         assert dis.noise_sigma == noise, flags
         assert updater.get_optimizer('dis').alpha == 3e-4, flags
         assert updater.get_optimizer('gen').alpha == 5e-4, flags
@@ -170,10 +175,10 @@ def test_learning_rates_and_d_noise_reach_the_nets_and_the_preset_may_set_them(t
 
 def test_lr_decay_reaches_training_and_ends_where_the_run_ends(tmp_path):
     # 24 images in batches of 8: --epoch 2 is 6 iterations (rounded up if uneven).
-    parser = train.build_parser(train.option_modules())
-    assert train.stop_iteration(parser.parse_args(['--epoch', '2', '--batchsize', '8']), 24) == 6
-    assert train.stop_iteration(parser.parse_args(['--epoch', '1', '--batchsize', '10']), 24) == 3
-    assert train.stop_iteration(parser.parse_args(['--iteration', '5']), 24) == 5
+    parse = train.parse_arguments
+    assert train.stop_iteration(parse(['--epoch', '2', '--batchsize', '8']), 24) == 6
+    assert train.stop_iteration(parse(['--epoch', '1', '--batchsize', '10']), 24) == 3
+    assert train.stop_iteration(parse(['--iteration', '5']), 24) == 5
     # Decayed over the whole of a 2-iteration run, the second update takes
     # half a step, so its weights differ from those of a run without decay.
     assert run(tmp_path, '--iteration', '2', out='plain') == 0
@@ -186,16 +191,13 @@ def test_lr_decay_reaches_training_and_ends_where_the_run_ends(tmp_path):
 
 
 def test_instance_noise_decays_over_the_run_whether_iterations_or_epochs(tmp_path):
-    modules = train.option_modules()
-    parser = train.build_parser(modules)
     # 24 demo images in batches of 8: --epoch 2 ends at iteration 6.
     cases = [(['--iteration', '10'], 10), (['--epoch', '2'], 6),
              (['--epoch', '2', '--instance-noise-iterations', '4'], 4)]
     for flags, decay in cases:
-        args = parser.parse_args(TINY + ['--out', str(tmp_path), '--instance-noise', '0.2']
-                                 + flags)
-        train.check_arguments(args, parser, modules)
-        _, _, _, _, updater, stop = train.build(args, modules)
+        args = train.parse_arguments(TINY + ['--out', str(tmp_path), '--instance-noise', '0.2']
+                                     + flags)
+        _, _, updater, stop = build(args)
         assert updater.instance_noise == 0.2, flags
         assert updater.instance_noise_iterations == decay, flags
         assert stop == (10 if '--iteration' in flags else 6), flags

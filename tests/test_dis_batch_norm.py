@@ -111,9 +111,7 @@ def test_discriminator_without_batch_norm_has_none_and_says_so(tmp_path):
 
 def test_cli_flags_reach_the_updater_and_the_discriminator():
     options, args = _parse(['--joint-batch', '--no-dis-batch-norm'])
-    gen_kw, dis_kw, up_kw = {}, {}, {}
-    options.model_kwargs(args, gen_kw, dis_kw)
-    options.updater_kwargs(args, up_kw, 100)
+    dis_kw, up_kw = options.dis_kwargs(args), options.updater_kwargs(args, 100)
     assert up_kw == {'joint_batch': True} and dis_kw == {'batch_norm': False}
     options, args = _parse([])
     assert args.joint_batch is False and args.dis_batch_norm is True

@@ -131,17 +131,17 @@ def _cli_args(flags):
 
 
 def _trainer(tmp_path, flags, stop=4):
+    # The stabiliser part of dcgan-train's wiring, on a tiny updater.
+    from dcgan.cli.train_extensions import add_ema, add_guards, add_quality_checks
     options, args = _cli_args(flags)
     up = tiny_updater()
     trainer = training.Trainer(up, (stop, 'iteration'), out=str(tmp_path))
     images = up.get_iterator('main').dataset.images
-    ctx = types.SimpleNamespace(
-        gen=up.gen, dis=up.dis, updater=up, device=up.device, out=str(tmp_path),
-        images=images, resolution=16, channels=3, seed=0, sample_gen=up.gen,
-        extra_report_keys=[], snapshot_trigger=(2, 'iteration'),
-        display_trigger=(2, 'iteration'))
-    options.extend_trainer(trainer, args, ctx)
-    return trainer, ctx
+    every2 = (2, 'iteration')
+    add_guards(trainer, args, up.gen, up.dis, up, stop)
+    sample_gen = add_ema(trainer, args, up.gen, every2)
+    add_quality_checks(trainer, args, sample_gen, images, every2, every2)
+    return trainer, types.SimpleNamespace(gen=up.gen, dis=up.dis, sample_gen=sample_gen)
 
 
 def test_cli_ema_is_the_sample_generator_is_saved_and_resumes_exactly(tmp_path):

@@ -10,7 +10,7 @@ from PIL import Image, ImageSequence
 
 from dcgan.io import imaging
 from dcgan.models import latent
-from dcgan.cli import gif_options, train, train_args
+from dcgan.cli import train, train_args, train_extensions
 from dcgan.data import ImageArrayDataset, to_float_batch
 from dcgan.extensions import walk_gif
 from dcgan.extensions.preview import PreviewGrid
@@ -157,21 +157,17 @@ def test_progress_gif_keeps_long_runs_short(tmp_path):
 
 
 def parse(argv):
-    parser = train_args.build_parser([gif_options])
-    args = parser.parse_args(argv)
-    train_args.check_arguments(args, parser, [gif_options])
-    return args
+    return train_args.parse_arguments(argv)
 
 
 def test_options_are_on_by_default_and_can_be_turned_off():
     numpy.random.seed(0)
     gen = Generator(resolution=16, ch=16, n_hidden=8)
-    ctx = types.SimpleNamespace(sample_gen=gen, seed=0, snapshot_trigger=(10, 'iteration'))
 
     def extensions(argv):
         added = []
         fake = types.SimpleNamespace(extend=lambda ext, trigger=None: added.append(ext))
-        gif_options.extend_trainer(fake, parse(argv), ctx)
+        train_extensions.add_gifs(fake, parse(argv), gen, None, (10, 'iteration'))
         return [type(e).__name__ for e in added]
     assert extensions([]) == ['LatentWalkGif', 'ProgressGif']
     assert extensions(['--no-walk-gif']) == ['ProgressGif']

@@ -145,10 +145,8 @@ def _parse(flags):
 
 def test_cli_defaults_off_preset_on_explicit_flags_win():
     options, args = _parse([])
-    gen_kw, dis_kw, up_kw = {}, {}, {}
-    options.model_kwargs(args, gen_kw, dis_kw)
-    options.updater_kwargs(args, up_kw, 100)
-    assert gen_kw == dis_kw == up_kw == {} and args.ema == 0 and args.nan_guard
+    dis_kw, up_kw = options.dis_kwargs(args), options.updater_kwargs(args, 100)
+    assert dis_kw == up_kw == {} and args.ema == 0 and args.nan_guard
     _, args = _parse(['--small-data'])
     for name, value in options.SMALL_DATA_PRESET.items():
         assert getattr(args, name) == value

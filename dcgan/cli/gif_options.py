@@ -1,4 +1,4 @@
-"""Training-CLI option module: latent-walk GIF and progress GIF.
+"""dcgan-train's flags for the latent-walk GIF and the progress GIF.
 
 Both are on by default. The walk GIF (``walk/walk_iter_N.gif`` and the
 latest as ``walk.gif``) walks through fixed keypoints at every snapshot, so
@@ -6,13 +6,8 @@ successive GIFs show the same walk improving. The progress GIF
 (``progress.gif``) strings the preview grids together, and is completed
 when training ends.
 """
-import numpy
-
+from dcgan.cli.walk import grid_shape
 from dcgan.models import latent
-from dcgan.cli.walk import CPU_BATCH, GPU_BATCH, grid_shape
-from dcgan.extensions.progress_gif import ProgressGif
-from dcgan.extensions.walk_gif import LatentWalkGif
-from dcgan.training.triggers import IntervalOrEnd
 
 
 def add_arguments(parser):
@@ -46,24 +41,3 @@ def check_arguments(args, parser):
         if value is not None and value < 1:
             parser.error('--{} must be a positive whole number, got {}'.format(
                 flag.replace('_', '-'), value))
-
-
-def batch_size(ctx):
-    device = getattr(ctx, 'device', None)
-    return CPU_BATCH if device is None or device.xp is numpy else GPU_BATCH
-
-
-def extend_trainer(trainer, args, ctx):
-    if args.walk_gif:
-        trigger = (IntervalOrEnd(args.walk_interval) if args.walk_interval
-                   else ctx.snapshot_trigger)
-        trainer.extend(LatentWalkGif(
-            ctx.sample_gen, n_keypoints=args.walk_keypoints,
-            frames_per_segment=args.walk_frames, grid=args.walk_grid,
-            method=args.walk_interp, seed=ctx.seed, batch_size=batch_size(ctx),
-            duration_ms=args.walk_duration), trigger=trigger)
-    if args.progress_gif:
-        # Rebuilt whenever the preview grids are written (at snapshots).
-        trainer.extend(ProgressGif(duration_ms=args.progress_duration,
-                                   max_frames=args.progress_max_frames),
-                       trigger=ctx.snapshot_trigger)

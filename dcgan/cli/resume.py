@@ -1,18 +1,16 @@
 """Finding and loading the snapshot a run continues from."""
-import glob
 import json
 import os
-import re
+import pickle
+import sys
 import zipfile
+import zlib
 
 import chainer
 
 from dcgan.cli.errors import UsageError
+from dcgan.extensions.snapshot import snapshot_files
 
-SNAPSHOT_PATTERN = re.compile(r'snapshot_iter_(\d+)\.npz$')
-# Arguments that change the networks or the data: a snapshot made with other
-# values cannot continue this run.
-ARCHITECTURE_ARGS = ('n_hidden', 'ch', 'n_stages', 'channels', 'resolution')
 # Arguments that shape the optimisation but not the networks: a snapshot
 # continues under new values, which a user should hear about (a resume that
 # forgot --small-data silently drops the EMA generator).
@@ -24,12 +22,8 @@ TRAINING_ARGS = ('batchsize', 'seed', 'flip', 'loss', 'n_dis', 'dis_every', 'lr_
 
 def newest_snapshot(out):
     """The snapshot with the highest iteration in ``out``, or None."""
-    best = None
-    for path in glob.glob(os.path.join(glob.escape(out), 'snapshot_iter_*.npz')):
-        m = SNAPSHOT_PATTERN.search(os.path.basename(path))
-        if m and (best is None or int(m.group(1)) > best[0]):
-            best = (int(m.group(1)), path)
-    return best[1] if best else None
+    found = snapshot_files(out)
+    return found[-1][1] if found else None
 
 
 def _recorded_config(folder):
@@ -72,15 +66,20 @@ def check_same_run(out, gen_config, dis_config):
                                          for k in diff)))
 
 
+class UnreadableSnapshot(UsageError):
+    """A snapshot file that cannot be read at all (truncated, not a zip)."""
+
+
 def load_snapshot(path, trainer):
     """Load a trainer snapshot; UsageError naming the file on any problem."""
     if not os.path.isfile(path):
         raise UsageError('--resume {}: no such file'.format(path))
     try:
         chainer.serializers.load_npz(path, trainer)
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        raise UsageError('{} is not a readable snapshot ({}); it may be truncated: '
-                         'resume from an earlier snapshot_iter_N.npz'.format(path, e))
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error, pickle.UnpicklingError) as e:
+        # numpy.load takes a file that is not a zip for a pickle.
+        raise UnreadableSnapshot('{} is not a readable snapshot ({}); it may be truncated: '
+                                 'resume from an earlier snapshot_iter_N.npz'.format(path, e))
     except KeyError as e:
         raise UsageError('{} does not match this run: it has no entry {}; resume it with '
                          'the flags it was trained with (see config.json beside it)'
@@ -88,3 +87,23 @@ def load_snapshot(path, trainer):
     except ValueError as e:
         raise UsageError('{} does not match this run ({}); resume it with the flags it '
                          'was trained with (see config.json beside it)'.format(path, e))
+
+
+def load_newest_snapshot(out, trainer):
+    """Load the newest readable snapshot in ``out`` and return its path.
+
+    A newest file that cannot be read (say, cut short by a full disk) is
+    named and skipped for the one before it: that is why a run keeps more
+    than one. Every entry of the trainer is loaded again from the file that
+    succeeds, so a partly read file leaves nothing behind.
+    """
+    found = snapshot_files(out)
+    for _, path in reversed(found):
+        try:
+            load_snapshot(path, trainer)
+            return path
+        except UnreadableSnapshot as e:
+            print('warning: {}; trying the one before it'.format(e), file=sys.stderr)
+    raise UsageError('none of the {} snapshot_iter_N.npz in {} is readable; pass '
+                     '--no-auto-resume to start over there, or another --out'.format(
+                         len(found), out))

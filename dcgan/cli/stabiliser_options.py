@@ -1,9 +1,11 @@
-"""Training CLI options for small datasets (50-300 images).
+"""dcgan-train's flags for small datasets (50-300 images).
 
-An option module of dcgan-train (see dcgan/cli/train.py): it adds the
-stabiliser flags, the ``--small-data`` preset, the NaN guard, the SWD
-quality number and the memorisation check. Every stabiliser is off by
-default, so without these flags training is the Chainer example's.
+The stabiliser flags, the ``--small-data`` preset, the NaN guard switch, and
+the SWD and nearest-neighbour checks: their parsing, checks and defaults,
+and the keyword arguments they give the discriminator and the updater
+(dcgan/cli/train_extensions.py adds the extensions they ask for). Every
+stabiliser is off by default, so without these flags training is the
+Chainer example's.
 """
 from dcgan.training.augment import AugmentError, parse_policy
 from dcgan.extensions.ema import DEFAULT_WARMUP
@@ -139,15 +141,15 @@ def apply_defaults(args):
             setattr(args, name, value)
 
 
-def summary_lines(args):
-    """One line for the start-of-training summary: the stabilisers and
+def summary_line(args):
+    """The start-of-training summary's line naming the stabilisers and
     example settings this run changes, spelt as flags."""
     changed = [_as_flag(name, getattr(args, name))
                for name, off in list(OFF.items()) + list(EXAMPLE_SETTINGS.items())
                if getattr(args, name) != off]
-    return ['Stabilisers: {}{}'.format(
+    return 'Stabilisers: {}{}'.format(
         '; '.join(changed) or "none (the example's training)",
-        ' (from --small-data and flags)' if getattr(args, 'small_data', False) else '')]
+        ' (from --small-data and flags)' if getattr(args, 'small_data', False) else '')
 
 
 def _as_flag(name, value):
@@ -193,16 +195,22 @@ def check_arguments(args, parser):
         parser.error('--swd-samples {}: use a positive number, e.g. 256'.format(args.swd_samples))
 
 
-def model_kwargs(args, gen_kwargs, dis_kwargs):
+def dis_kwargs(args):
+    """The Discriminator keyword arguments these flags add (none when off)."""
+    kwargs = {}
     if args.spectral_norm:
-        dis_kwargs['spectral_norm'] = True
+        kwargs['spectral_norm'] = True
     if args.minibatch_std:
-        dis_kwargs['minibatch_std'] = True
+        kwargs['minibatch_std'] = True
     if not args.dis_batch_norm:
-        dis_kwargs['batch_norm'] = False
+        kwargs['batch_norm'] = False
+    return kwargs
 
 
-def updater_kwargs(args, kwargs, stop_iteration):
+def updater_kwargs(args, stop_iteration):
+    """The DCGANUpdater keyword arguments these flags add (none when off);
+    instance noise decays to 0 at ``stop_iteration`` unless told otherwise."""
+    kwargs = {}
     if args.augment:
         kwargs['augment'] = args.augment
     if args.r1_gamma:
@@ -216,46 +224,4 @@ def updater_kwargs(args, kwargs, stop_iteration):
     if args.instance_noise:
         kwargs['instance_noise'] = args.instance_noise
         kwargs['instance_noise_iterations'] = args.instance_noise_iterations or stop_iteration
-
-
-def _trigger(value, ctx):
-    if value is None:
-        return ctx.snapshot_trigger
-    if value == 0:
-        return None
-    return (value, 'iteration')
-
-
-def extend_trainer(trainer, args, ctx):
-    from dcgan.extensions.ema import GeneratorEMA, snapshot_ema
-    from dcgan.extensions.lr_decay import LearningRateDecay
-    from dcgan.extensions.metric_plot import MetricPlot
-    from dcgan.extensions.nan_guard import NaNGuard
-    from dcgan.extensions.nearest_grid import NearestGrid
-    from dcgan.extensions.swd_report import SWDReport
-
-    if args.nan_guard:
-        trainer.extend(NaNGuard({'gen': ctx.gen, 'dis': ctx.dis}))
-    if args.lr_decay:
-        trainer.extend(LearningRateDecay(ctx.updater.get_all_optimizers(),
-                                         ctx.stop_iteration, args.lr_decay))
-    if args.ema:
-        ema = GeneratorEMA(ctx.gen, decay=args.ema, warmup=args.ema_warmup)
-        trainer.extend(ema)
-        trainer.extend(snapshot_ema(ema), trigger=ctx.snapshot_trigger,
-                       name='snapshot_gen_ema')
-        ctx.sample_gen = ema.ema
-        if args.nan_guard:
-            trainer.get_extension('nan_guard').models['gen_ema'] = ema.ema
-    trigger = _trigger(args.swd_interval, ctx)
-    if trigger is not None:
-        trainer.extend(SWDReport(ctx.sample_gen, ctx.images, n_images=args.swd_samples,
-                                 seed=0), trigger=trigger)
-        ctx.extra_report_keys = list(getattr(ctx, 'extra_report_keys', [])) + ['swd']
-        trainer.extend(MetricPlot(['swd'], 'swd.png'), trigger=ctx.display_trigger,
-                       name='swd_plot')
-    trigger = _trigger(args.nearest_interval, ctx)
-    if trigger is not None:
-        trainer.extend(NearestGrid(ctx.sample_gen, ctx.images, seed=args.seed,
-                                   folder='nearest'), trigger=trigger)
-
+    return kwargs

@@ -1,14 +1,32 @@
-"""The training command's flags: Chainer example's names and defaults first."""
+"""The training command's flags: Chainer example's names and defaults first,
+then this project's groups; and the checks that refuse impossible values."""
+import argparse
 
+from dcgan.cli import gif_options, stabiliser_options
 from dcgan.cli.argtypes import positive_float, positive_int
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
 from dcgan.data import DatasetError, parse_background
 from dcgan.training.losses import LOSSES
+from dcgan.extensions.snapshot import DEFAULT_KEEP
 from dcgan.training.updater import UPDATE_ORDERS
 
 
-def build_parser(option_modules=()):
+def snapshot_count(text):
+    """--keep-snapshots: a positive number, or 'all' (also 0) for every one."""
+    if text.strip().lower() == 'all':
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            'use a number of snapshots (e.g. 3) or "all", got {}'.format(text))
+    return value
+
+
+def build_parser():
     parser = ArgumentParser(
         prog='dcgan-train',
         description='Train a DCGAN on a folder of images (Chainer example compatible).')
@@ -37,6 +55,11 @@ def build_parser(option_modules=()):
                    help='train for this many iterations (overrides --epoch)')
     g.add_argument('--no-auto-resume', dest='auto_resume', action='store_false',
                    help='start over even if --out holds snapshots of the same run')
+    g.add_argument('--keep-snapshots', type=snapshot_count, default=DEFAULT_KEEP, metavar='N',
+                   help='keep the newest N snapshot_iter_N.npz in --out (default {}; older '
+                        'ones are deleted once a newer one is complete); "all" keeps every '
+                        'one. gen_iter_N.npz and dis_iter_N.npz are always kept'
+                   .format(DEFAULT_KEEP))
 
     g = parser.add_argument_group('data')
     g.add_argument('--resolution', type=positive_int, default=None,
@@ -89,13 +112,12 @@ def build_parser(option_modules=()):
                    help='no progress bar (log lines only; also the case when '
                         'output is not a terminal)')
 
-    for module in option_modules:
-        if hasattr(module, 'add_arguments'):
-            module.add_arguments(parser)
+    stabiliser_options.add_arguments(parser)
+    gif_options.add_arguments(parser)
     return parser
 
 
-def check_arguments(args, parser, option_modules=()):
+def check_arguments(args, parser):
     """Refuse impossible combinations with one sentence naming the flag."""
     if not 0 <= args.beta1_gen < 1 or not 0 <= args.beta1_dis < 1:
         parser.error('--beta1_gen/--beta1_dis must be in [0, 1)')
@@ -107,6 +129,13 @@ def check_arguments(args, parser, option_modules=()):
         parser.error('--background: {}'.format(e))
     if args.dis_noise is not None and args.dis_noise < 0:
         parser.error('--dis_noise must be 0 or positive')
-    for module in option_modules:
-        if hasattr(module, 'check_arguments'):
-            module.check_arguments(args, parser)
+    stabiliser_options.check_arguments(args, parser)
+    gif_options.check_arguments(args, parser)
+
+
+def parse_arguments(argv=None):
+    """Parse and check dcgan-train's flags; the preset's defaults filled in."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_arguments(args, parser)
+    return args
