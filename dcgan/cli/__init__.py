@@ -1,0 +1,1 @@
+"""The command-line tools: argument parsing and wiring only; the work is in dcgan/."""
