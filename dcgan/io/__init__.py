@@ -1,3 +1,3 @@
 """Files written and read: PNG/GIF images and grids (``imaging``, every write
-atomic) and generator files with their config (``model_files``, read without
-unpickling)."""
+atomic), generator files with their config (``model_files``), and the ``.npz``
+reading under them that never unpickles (``npz_files``)."""

@@ -7,25 +7,25 @@ A generator file is one of:
 - a trainer snapshot, where Chainer's trainer keeps the generator under
   ``updater/model:gen/``.
 
-Loading never runs code from the file: arrays are read with
-``allow_pickle=False`` and a file holding pickled objects is refused. The
+Loading never runs code from the file (``dcgan.io.npz_files`` reads it). The
 architecture comes from the run's recorded ``config.json`` (``{"gen":
 Generator.config(), ...}``) when there is one, otherwise from the arrays'
 shapes; every array's shape is checked before anything is used.
 """
-import contextlib
 import inspect
 import json
 import math
 import os
-import zipfile
-import zlib
 
 import numpy
-import numpy.lib.format as npy_format
 
 from dcgan.io import imaging
+from dcgan.io.npz_files import ModelFileError, member_header, open_npz
 from dcgan.models.nets import ArchitectureError, Generator
+
+__all__ = ['ModelFileError', 'open_npz', 'load_generator', 'LoadedGenerator',
+           'infer_generator_config', 'read_config', 'save_config', 'config_beside',
+           'find_generator_prefix', 'generator_prefixes', 'generator_kwargs']
 
 CONFIG_NAME = 'config.json'
 SNAPSHOT_PREFIX = 'updater/model:gen/'
@@ -34,74 +34,6 @@ SNAPSHOT_PREFIX = 'updater/model:gen/'
 _MARKERS = ('l0/W', 'dc1/W')
 # Persistent values older Chainer versions did not save.
 _OPTIONAL = ('N',)
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError,
-                ValueError, KeyError)
-
-
-class ModelFileError(ValueError):
-    """A model or config file that cannot be used, with the reason."""
-
-
-# -- reading arrays ---------------------------------------------------------
-
-@contextlib.contextmanager
-def open_npz(path):
-    """Open an ``.npz`` file for reading without unpickling anything.
-
-    Yields a ``numpy.lib.npyio.NpzFile``. Raises :class:`ModelFileError`
-    naming the file if it is missing, is not an ``.npz`` archive, is
-    truncated or corrupt, or holds pickled Python objects.
-    """
-    if not os.path.isfile(path):
-        raise ModelFileError('{}: no such file'.format(path))
-    try:
-        npz = numpy.load(path, allow_pickle=False)
-    except ValueError as e:
-        if 'pickle' in str(e):
-            raise ModelFileError(_pickled(path)) from None
-        raise ModelFileError(_unreadable(path, e)) from None
-    except _READ_ERRORS as e:
-        raise ModelFileError(_unreadable(path, e)) from None
-    if not isinstance(npz, numpy.lib.npyio.NpzFile):
-        raise ModelFileError(
-            '{}: holds a single array of shape {}, not the named arrays of a '
-            'generator (an .npz file written by chainer.serializers.save_npz)'
-            .format(path, getattr(npz, 'shape', '?')))
-    with npz:
-        try:
-            _refuse_objects(npz, path)
-            yield npz
-        except ModelFileError:
-            raise
-        except _READ_ERRORS as e:
-            raise ModelFileError(_unreadable(path, e)) from None
-
-
-def _pickled(path):
-    return ('{}: holds pickled Python objects, which are never loaded because '
-            'unpickling can run code; a generator file holds only number '
-            'arrays (save it with chainer.serializers.save_npz)'.format(path))
-
-
-def _unreadable(path, error):
-    return ('{}: is not a readable .npz file ({}: {}); it may be truncated or '
-            'still being written, so use a complete gen_iter_N.npz or '
-            'snapshot_iter_N file'.format(path, type(error).__name__, error))
-
-
-def _refuse_objects(npz, path):
-    # Read only each member's header: cheap even for a large snapshot.
-    for member in npz.zip.namelist():
-        with npz.zip.open(member) as f:
-            version = npy_format.read_magic(f)
-            if version == (1, 0):
-                dtype = npy_format.read_array_header_1_0(f)[2]
-            elif version == (2, 0):
-                dtype = npy_format.read_array_header_2_0(f)[2]
-            else:
-                dtype = npy_format._read_array_header(f, version)[2]
-        if dtype.hasobject:
-            raise ModelFileError(_pickled(path))
 
 
 # -- finding the generator inside a file ------------------------------------
@@ -274,7 +206,7 @@ def load_generator(path, config=None, config_path=None, use_config=True,
             source = config_beside(path)
             config = read_config(source)
         else:
-            shapes = {n: _member_shape(npz, n) for n in names if n.startswith(prefix)}
+            shapes = {n: member_header(npz, n)[0] for n in names if n.startswith(prefix)}
             config = infer_generator_config(shapes, prefix, path)
         try:
             gen = Generator(**config)
@@ -285,16 +217,6 @@ def load_generator(path, config=None, config_path=None, use_config=True,
     if device is not None:
         gen.to_device(device)
     return LoadedGenerator(gen, path, prefix, config, source)
-
-
-def _member_shape(npz, name):
-    with npz.zip.open(name + '.npy') as f:
-        version = npy_format.read_magic(f)
-        if version == (1, 0):
-            return npy_format.read_array_header_1_0(f)[0]
-        if version == (2, 0):
-            return npy_format.read_array_header_2_0(f)[0]
-        return npy_format._read_array_header(f, version)[0]
 
 
 def _copy_arrays(gen, npz, prefix, path, source):
