@@ -85,7 +85,14 @@ def test_walk_extension_writes_the_same_walk_at_every_trigger(tmp_path):
     # Frame 0 is the generator's output at the first keypoint of each walk.
     expected = walk_gif.walk_frames(
         walk_gif.render(gen, ext.keypoints[:, 0]), 1, 2, scale=8)[0]
-    numpy.testing.assert_array_equal(ext.frames()[0], expected)
+    # Within one level: frames() renders all 12 z of the walk in one batch,
+    # ``expected`` these 2, and a GEMM's rounding of a row may depend on
+    # the number of rows (by an ulp, 3e-8, seen at ch=64 here); to_uint8
+    # then puts a value that close to a half-level on the other side.
+    got = ext.frames()[0]
+    assert got.shape == expected.shape
+    diff = got.astype(int) - expected
+    assert numpy.abs(diff).max() <= 1 and (diff != 0).mean() < 0.01
 
     trainer.extend(ext, trigger=(1, 'iteration'))
     trainer.run()
