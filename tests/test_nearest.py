@@ -133,3 +133,7 @@ def test_grid_puts_each_sample_beside_its_neighbours():
         for j in range(2):
             x = 16 + 2 + 16 * j
             assert (grid[y:y + 16, x:x + 16] == train[order[r, j]].transpose(1, 2, 0)).all()
+    # Given the order, the grid draws those neighbours (no second search).
+    reversed_order = order[:, ::-1]
+    again = nearest_grid(samples, train, k=2, gap=2, order=reversed_order)
+    assert (again[:16, 18:34] == train[reversed_order[0, 0]].transpose(1, 2, 0)).all()

@@ -105,8 +105,8 @@ def write_nearest(gen, images, path, n_samples, k, seed):
     from dcgan.extensions.swd_report import generate_images
     from dcgan.evaluation.nearest import nearest_grid, nearest_neighbours
     samples = generate_images(gen, n_samples, seed=seed + 7919)
-    _, dist = nearest_neighbours(samples, images, k)
-    imaging.save_png(path, imaging.upscale(nearest_grid(samples, images, k), 2))
+    order, dist = nearest_neighbours(samples, images, k)
+    imaging.save_png(path, imaging.upscale(nearest_grid(samples, images, k, order=order), 2))
     print('wrote {}: {} samples, each beside its {} nearest training images (RMS '
           'distance of the nearest: min {:.3f}, median {:.3f}; near 0 means a copy)'.format(
               path, n_samples, k, float(dist[:, 0].min()), float(sorted(dist[:, 0])[len(dist) // 2])))

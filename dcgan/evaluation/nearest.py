@@ -116,11 +116,13 @@ def nearest_neighbours(samples, training, k=3, compare_size=16):
     return order, numpy.sqrt(d2 / a.shape[1])
 
 
-def nearest_grid(samples, training, k=3, compare_size=16, gap=2):
+def nearest_grid(samples, training, k=3, compare_size=16, gap=2, order=None):
     """(H', W', C) uint8 grid: one row per sample, the sample then its ``k``
-    nearest training images, a wider gap after the sample."""
+    nearest training images, a wider gap after the sample. ``order`` is
+    :func:`nearest_neighbours`'s first result, when the caller has it."""
     samples = imaging.to_uint8(samples) if samples.dtype != numpy.uint8 else samples
-    order, _ = nearest_neighbours(samples, training, k, compare_size)
+    if order is None:
+        order, _ = nearest_neighbours(samples, training, k, compare_size)
     n, c, h, w = samples.shape
     k = order.shape[1]
     cells = []
