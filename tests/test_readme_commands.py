@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHECKED = ('README.md', 'docs/small-data.md', 'docs/speed.md')
+CHECKED = ('README.md', 'docs/small-data.md', 'docs/speed.md', 'datasets/README.md')
 ENTRY_POINTS = {'dcgan-train': 'examples/train_dcgan.py',
                 'dcgan-walk': 'examples/walk.py',
                 'dcgan-evaluate': 'examples/evaluate.py'}
