@@ -3,7 +3,6 @@
 ``run`` reads top to bottom: flags, device, data, models, updater, trainer,
 extensions, summary, resume, train.
 """
-import json
 import os
 import sys
 import warnings
@@ -21,7 +20,7 @@ from dcgan.cli.train_extensions import (add_ema, add_gifs, add_guards, add_previ
                                         add_quality_checks, add_reports, add_snapshots)
 from dcgan.data import demo
 from dcgan.extensions.nan_guard import TrainingDiverged
-from dcgan.io import imaging
+from dcgan.io import model_files
 from dcgan.models import ArchitectureError, Discriminator, Generator
 from dcgan.ops.malloc import reuse_freed_memory
 from dcgan.training import DCGANUpdater, make_iterator, optimizers
@@ -138,15 +137,10 @@ def print_summary(device, args, folder, gen, dis, length):
 
 
 def write_config(out, gen, dis, args, folder):
-    config = {'gen': gen.config(), 'dis': dis.config(), 'args': vars(args),
-              'data': {'images': len(folder.images), 'skipped': len(folder.skipped),
-                       'resolution': folder.resolution, 'channels': folder.channels}}
-    text = json.dumps(config, indent=2, sort_keys=True, default=str)
-
-    def write(tmp):
-        with open(tmp, 'w') as f:
-            f.write(text + '\n')
-    imaging.atomic_write(os.path.join(out, 'config.json'), write)
+    model_files.save_config(
+        os.path.join(out, 'config.json'), gen, dis, args=vars(args),
+        data={'images': len(folder.images), 'skipped': len(folder.skipped),
+              'resolution': folder.resolution, 'channels': folder.channels})
 
 
 def warn_changed_settings(folder, args):
