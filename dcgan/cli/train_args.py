@@ -1,29 +1,13 @@
 """The training command's flags: Chainer example's names and defaults first,
 then this project's groups; and the checks that refuse impossible values."""
-import argparse
-
 from dcgan.cli import gif_options, stabiliser_options
-from dcgan.cli.argtypes import positive_float, positive_int
+from dcgan.cli.argtypes import positive_float, positive_int, snapshot_count
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
 from dcgan.data import DatasetError, parse_background
 from dcgan.training.losses import LOSSES
 from dcgan.extensions.snapshot import DEFAULT_KEEP
 from dcgan.training.updater import UPDATE_ORDERS
-
-
-def snapshot_count(text):
-    """--keep-snapshots: a positive number, or 'all' (also 0) for every one."""
-    if text.strip().lower() == 'all':
-        return 0
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            'use a number of snapshots (e.g. 3) or "all", got {}'.format(text))
-    return value
 
 
 def build_parser():
