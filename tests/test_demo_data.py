@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from dcgan.data import DatasetError, find_image_files, load_image_folder
-from dcgan.data.demo import demo_image_folder, make_demo_images
+from dcgan.data.demo import (_draw_parameters, demo_image_folder,
+                             make_demo_images, make_demo_labelled)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -75,3 +76,41 @@ def test_make_demo_cli_writes_the_same_images(tmp_path, capsys):
     numpy.testing.assert_array_equal(
         folder.images, make_demo_images(n=6, resolution=24, seed=2))
     assert 'wrote 6' in capsys.readouterr().out
+
+
+def test_labelled_demo_is_the_same_images_with_their_shape():
+    images, labels, names = make_demo_labelled(n=60, resolution=20, seed=5)
+    numpy.testing.assert_array_equal(
+        images, make_demo_images(n=60, resolution=20, seed=5))
+    assert names == ['disc', 'maki', 'ring']
+    assert labels.dtype == numpy.int32 and labels.shape == (60,)
+    assert set(labels.tolist()) == {0, 1, 2}
+    # The label is the shape that was drawn.
+    images, labels, _ = make_demo_labelled(n=200, resolution=32, seed=0)
+    params = _draw_parameters(numpy.random.RandomState(0), 200)
+    kind_names = ['disc', 'ring', 'maki']
+    assert [names[i] for i in labels] == [kind_names[k]
+                                          for k in params['kind']]
+
+
+def test_labelled_demo_bad_arguments_are_refused_the_same_way():
+    with pytest.raises(DatasetError, match='positive whole'):
+        make_demo_labelled(n=0)
+
+
+def test_make_demo_cli_labelled_writes_class_folders(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        'datasets_make_demo', os.path.join(REPO, 'datasets', 'make_demo.py'))
+    make_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_demo)
+    out = tmp_path / 'demo'
+    assert make_demo.main(['--out', str(out), '--n', '12', '--resolution',
+                           '16', '--seed', '3', '--labelled']) == 0
+    assert sorted(os.listdir(out)) == ['disc', 'maki', 'ring']
+    images, labels, names = make_demo_labelled(n=12, resolution=16, seed=3)
+    for i in range(12):
+        path = out / names[labels[i]] / 'demo_{:04d}.png'.format(i)
+        pixels = numpy.asarray(Image.open(path)).transpose(2, 0, 1)
+        numpy.testing.assert_array_equal(pixels, images[i])
+    assert len(find_image_files(str(out))) == 12
+    assert 'disc/ {}'.format((labels == 0).sum()) in capsys.readouterr().out

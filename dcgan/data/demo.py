@@ -18,6 +18,8 @@ DEMO_PATH_PREFIX = '<demo>'
 _EDGE_PIXELS = 1.2
 # Images drawn at once; bounds memory at large resolutions.
 _CHUNK = 32
+# What each value of the drawn `kind` is (see _draw_parameters).
+_KIND_NAMES = ('disc', 'ring', 'maki')
 
 
 def make_demo_images(n=256, resolution=32, channels=3, seed=0):
@@ -26,6 +28,27 @@ def make_demo_images(n=256, resolution=32, channels=3, seed=0):
     Deterministic for a given ``seed`` (NumPy's RandomState, whose streams do
     not change between NumPy versions).
     """
+    return _make(n, resolution, channels, seed)[0]
+
+
+def make_demo_labelled(n=256, resolution=32, channels=3, seed=0):
+    """The demo images with their shape as the label: ``(images, labels, names)``.
+
+    ``images`` are exactly :func:`make_demo_images`'s for the same arguments;
+    ``labels`` (int32, shape (n,)) index ``names``, which are sorted
+    (``['disc', 'maki', 'ring']``) as a labelled folder's sub-folders are, so
+    the ids match those of the folder ``datasets/make_demo.py --labelled``
+    writes.
+    """
+    images, kind = _make(n, resolution, channels, seed)
+    names = sorted(_KIND_NAMES)
+    kind_to_label = numpy.array([names.index(k) for k in _KIND_NAMES],
+                                numpy.int32)
+    return images, kind_to_label[kind], names
+
+
+def _make(n, resolution, channels, seed):
+    """The images and each one's ``kind`` (an index into _KIND_NAMES)."""
     if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 1:
         raise DatasetError('demo image count must be a positive whole '
                            'number, not {!r}'.format(n))
@@ -49,7 +72,7 @@ def make_demo_images(n=256, resolution=32, channels=3, seed=0):
             pixels = rgb.transpose(0, 3, 1, 2)
         out[start:start + _CHUNK] = numpy.rint(
             numpy.clip(pixels, 0, 1) * 255)
-    return out
+    return out, params['kind']
 
 
 def demo_image_folder(resolution=32, channels=3, n=256, seed=0):
