@@ -44,7 +44,8 @@ def test_joint_batch_normalises_both_halves_with_the_same_statistics():
     rng = numpy.random.RandomState(0)
     x_real = rng.rand(4, 3, 16, 16).astype(numpy.float32)
     x_fake = (0.5 * rng.rand(4, 3, 16, 16)).astype(numpy.float32)  # all darker
-    y_real, _, _, y_fake, _ = up._dis_both(x_real, x_fake)
+    judged = up._dis_both(x_real, x_fake)
+    y_real, y_fake = judged.real, judged.fake
     both = up.dis(numpy.concatenate([x_real, x_fake])).array
     numpy.testing.assert_allclose(y_real.array, both[:4], rtol=1e-5, atol=1e-6)
     numpy.testing.assert_allclose(y_fake.array, both[4:], rtol=1e-5, atol=1e-6)
@@ -59,7 +60,8 @@ def test_joint_batch_takes_the_minibatch_std_of_each_half():
     rng = numpy.random.RandomState(0)
     x_real = rng.rand(4, 3, 16, 16).astype(numpy.float32)
     x_fake = numpy.repeat(x_real[:1], 4, axis=0)  # a collapsed generator
-    y_real, _, _, y_fake, _ = up._dis_both(x_real, x_fake)
+    judged = up._dis_both(x_real, x_fake)
+    y_real, y_fake = judged.real, judged.fake
     both = numpy.concatenate([x_real, x_fake])
     halves = up.dis(both, groups=2).array
     numpy.testing.assert_allclose(y_fake.array, halves[4:], rtol=1e-5, atol=1e-6)

@@ -130,3 +130,30 @@ def add_noise(x, rng, sigma):
     if _fast(x):
         return ops.add_noise(x, rng, sigma)
     return x + rng.normal_like(getattr(x, 'array', x), scale=sigma)
+
+
+def normalize(link, x):
+    """Batch-normalise ``x`` with ``link``'s statistics, eps and decay but
+    unit scale and zero shift (a conditional batch norm applies its own).
+
+    Training updates the link's running statistics as ``link(x)`` would;
+    test mode uses them.
+    """
+    xp = chainer.backend.get_array_module(x)
+    if link.avg_mean is None:
+        raise ValueError('normalize needs a batch norm link of known size')
+    one = xp.ones(link.avg_mean.shape, dtype=link.avg_mean.dtype)
+    zero = xp.zeros(link.avg_mean.shape, dtype=link.avg_mean.dtype)
+    if not chainer.config.train:
+        return F.fixed_batch_normalization(x, one, zero, link.avg_mean,
+                                           link.avg_var, link.eps)
+    avg_mean, avg_var = link.avg_mean, link.avg_var
+    if chainer.config.in_recomputing:
+        avg_mean = avg_var = None
+    if _fast(x) and link.axis is None:
+        return ops.batch_normalization(
+            x, one, zero, eps=link.eps, running_mean=avg_mean,
+            running_var=avg_var, decay=link.decay)
+    return F.batch_normalization(x, one, zero, eps=link.eps,
+                                 running_mean=avg_mean, running_var=avg_var,
+                                 decay=link.decay)

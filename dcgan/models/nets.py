@@ -7,12 +7,19 @@ first feature map) is worked out from the resolution instead of being edited
 by hand: resolution = bottom_width * 2 ** n_stages.
 
 The generator ends in a sigmoid: images are float32 in [0, 1].
+
+Class conditioning (``n_classes > 0``, see ``dcgan.models.conditional``) adds
+parameters and never changes the unconditional ones, except where the
+method itself needs it: ``cond='concat'`` widens ``l0`` (z joined to a
+one-hot) and ``c0_0`` (one-hot planes joined to the image), and the
+semi-supervised discriminator's last layer has K outputs.
 """
 import chainer
+import chainer.functions as F
 import chainer.links as L
 import numpy
 
-from dcgan.models import layers
+from dcgan.models import conditional, layers
 
 # Stage counts tried for a resolution, the example's three first. More
 # stages keep large images from needing a huge first layer; fewer let
@@ -96,11 +103,30 @@ def _initializer(wscale, seed):
     return chainer.initializers.Normal(wscale, rng=numpy.random.RandomState(seed))
 
 
+def _classes(n_classes, cond, class_names, conds):
+    """Checked ``(n_classes, cond or None, class names)``."""
+    n_classes = int(n_classes or 0)
+    if n_classes == 0:
+        return 0, None, []
+    if n_classes < 2:
+        raise ArchitectureError('a conditional net needs at least 2 classes, got {}'
+                                .format(n_classes))
+    if cond not in conds:
+        raise ArchitectureError('cond must be one of {}, got {!r}'.format(
+            ', '.join(conds), cond))
+    try:
+        names = conditional.check_names(class_names, n_classes)
+    except ValueError as e:
+        raise ArchitectureError(str(e)) from None
+    return n_classes, cond, names
+
+
 class Generator(chainer.Chain):
     """z (B, n_hidden, 1, 1) -> images (B, out_channels, R, R) in [0, 1]."""
 
     def __init__(self, n_hidden=100, resolution=32, ch=512, out_channels=3,
-                 n_stages=None, bottom_width=None, wscale=0.02, init_seed=None):
+                 n_stages=None, bottom_width=None, wscale=0.02, init_seed=None,
+                 n_classes=0, cond='bn', class_names=None):
         super(Generator, self).__init__()
         n_stages, bottom_width = _geometry(resolution, n_stages, bottom_width)
         widths = _stage_widths(ch, n_stages)
@@ -110,22 +136,42 @@ class Generator(chainer.Chain):
         self.n_stages = n_stages
         self.out_channels = out_channels
         self.resolution = resolution
+        self.n_classes, self.cond, self.class_names = _classes(
+            n_classes, cond, class_names, conditional.GENERATOR_CONDS)
+        # How much of the class signal is used (0..1); the updater ramps it
+        # in when asked. Not saved: a trained model is used at full strength.
+        self.cond_strength = 1.0
+        n_in = n_hidden + (self.n_classes if self.cond == 'concat' else 0)
         with self.init_scope():
             w = _initializer(wscale, init_seed)
-            self.l0 = L.Linear(n_hidden, bottom_width * bottom_width * ch, initialW=w)
+            self.l0 = L.Linear(n_in, bottom_width * bottom_width * ch, initialW=w)
             self.bn0 = L.BatchNormalization(bottom_width * bottom_width * ch)
             for k in range(1, n_stages + 1):
                 setattr(self, 'dc%d' % k, L.Deconvolution2D(
                     widths[k - 1], widths[k], 4, 2, 1, initialW=w))
-                setattr(self, 'bn%d' % k, L.BatchNormalization(widths[k]))
+                if self.cond == 'bn':
+                    bn = conditional.CategoricalBatchNormalization(
+                        widths[k], self.n_classes)
+                else:
+                    bn = L.BatchNormalization(widths[k])
+                setattr(self, 'bn%d' % k, bn)
             setattr(self, 'dc%d' % (n_stages + 1), L.Deconvolution2D(
                 widths[-1], out_channels, 3, 1, 1, initialW=w))
 
+        if self.n_classes:
+            # The file then carries its class names (see conditional.encode_names).
+            self.add_persistent('class_names_utf8',
+                                conditional.encode_names(self.class_names))
+
     def config(self):
         """The constructor arguments, to record beside saved weights."""
-        return dict(n_hidden=self.n_hidden, resolution=self.resolution,
-                    ch=self.ch, out_channels=self.out_channels,
-                    n_stages=self.n_stages, bottom_width=self.bottom_width)
+        config = dict(n_hidden=self.n_hidden, resolution=self.resolution,
+                      ch=self.ch, out_channels=self.out_channels,
+                      n_stages=self.n_stages, bottom_width=self.bottom_width)
+        if self.n_classes:  # recorded only when on, as the example has none
+            config.update(n_classes=self.n_classes, cond=self.cond,
+                          class_names=list(self.class_names))
+        return config
 
     def make_hidden(self, batchsize, rng=None):
         """Uniform(-1, 1) z of shape (batchsize, n_hidden, 1, 1) on this
@@ -137,12 +183,31 @@ class Generator(chainer.Chain):
             return self.device.send(z)
         return rng.uniform(shape, self.xp)
 
-    def forward(self, z):
+    def forward(self, z, y=None):
+        """Images from z; ``y`` (class ids or weights, see
+        ``dcgan.models.conditional``) is required when ``n_classes > 0``."""
+        weights = None
+        if self.n_classes:
+            if y is None:
+                raise ValueError(
+                    'this generator draws {} classes ({}): pass their ids as y'
+                    .format(self.n_classes, ', '.join(self.class_names)))
+            weights = conditional.class_weights(y, self.n_classes, self.xp)
+            if self.cond_strength != 1.0:
+                weights = weights * numpy.float32(self.cond_strength)
+        elif y is not None:
+            raise ValueError('this generator is not conditional: it takes no labels')
+        if self.cond == 'concat':
+            z = F.concat([z.reshape(len(z), -1), weights], axis=1)
         h = layers.relu(layers.batch_norm(self.bn0, self.l0(z)))
         h = h.reshape(len(h), self.ch, self.bottom_width, self.bottom_width)
         for k in range(1, self.n_stages + 1):
             h = layers.deconv(getattr(self, 'dc%d' % k), h)
-            h = layers.relu(layers.batch_norm(getattr(self, 'bn%d' % k), h))
+            bn = getattr(self, 'bn%d' % k)
+            if self.cond == 'bn':
+                h = layers.relu(bn(h, weights))
+            else:
+                h = layers.relu(layers.batch_norm(bn, h))
         h = layers.deconv(getattr(self, 'dc%d' % (self.n_stages + 1)), h)
         return chainer.functions.sigmoid(h)
 
@@ -161,11 +226,21 @@ class Discriminator(chainer.Chain):
     more feature map before the last layer (which then takes
     ``bottom_width ** 2 * (ch + 1)`` inputs); ``batch_norm=False`` drops
     D's batch norms (with ``spectral_norm``, SN-GAN's plain CNN).
+
+    Classes (``n_classes > 0``; labels are int32 ids, see
+    ``dcgan.models.conditional``): ``cond='proj'`` adds ``l_y``, an embedding
+    whose dot product with the sum-pooled features is added to the logit
+    (zero at first, so D starts as the unconditional one); ``'concat'``
+    joins one-hot planes to the input; ``'acgan'`` adds ``l_cls``, a class
+    head on the pooled features (:meth:`class_logits`); ``'semi'`` makes the
+    last layer K class logits, with logsumexp of them as the real/fake
+    logit (Salimans et al. 2016: the generated class's logit is fixed at 0).
     """
 
     def __init__(self, resolution=32, ch=512, in_channels=3, n_stages=None,
                  bottom_width=None, wscale=0.02, noise_sigma=0.2, init_seed=None,
-                 spectral_norm=False, minibatch_std=False, batch_norm=True):
+                 spectral_norm=False, minibatch_std=False, batch_norm=True,
+                 n_classes=0, cond='proj'):
         super(Discriminator, self).__init__()
         n_stages, bottom_width = _geometry(resolution, n_stages, bottom_width)
         widths = _stage_widths(ch, n_stages)[::-1]  # narrow to wide
@@ -178,9 +253,13 @@ class Discriminator(chainer.Chain):
         self.spectral_norm = bool(spectral_norm)
         self.minibatch_std = bool(minibatch_std)
         self.batch_norm = bool(batch_norm)
+        self.n_classes, self.cond, _ = _classes(
+            n_classes, cond, None, conditional.DISCRIMINATOR_CONDS)
+        self.cond_strength = 1.0  # see Generator.cond_strength
+        n_in = in_channels + (self.n_classes if self.cond == 'concat' else 0)
         with self.init_scope():
             w = _initializer(wscale, init_seed)
-            self.c0_0 = L.Convolution2D(in_channels, widths[0], 3, 1, 1, initialW=w)
+            self.c0_0 = L.Convolution2D(n_in, widths[0], 3, 1, 1, initialW=w)
             for k in range(n_stages):
                 setattr(self, 'c%d_1' % k, L.Convolution2D(
                     widths[k], widths[k + 1], 4, 2, 1, initialW=w))
@@ -191,7 +270,13 @@ class Discriminator(chainer.Chain):
                         setattr(self, 'bn' + name, L.BatchNormalization(
                             widths[k + 1], use_gamma=False))
             last_in = bottom_width * bottom_width * (ch + int(self.minibatch_std))
-            setattr(self, 'l%d' % (n_stages + 1), L.Linear(last_in, 1, initialW=w))
+            n_out = self.n_classes if self.cond == 'semi' else 1
+            setattr(self, 'l%d' % (n_stages + 1), L.Linear(last_in, n_out, initialW=w))
+            if self.cond == 'proj':
+                self.l_y = L.EmbedID(self.n_classes, ch,
+                                     initialW=chainer.initializers.Zero())
+            elif self.cond == 'acgan':
+                self.l_cls = L.Linear(ch, self.n_classes, initialW=w)
         if self.spectral_norm:
             from dcgan.models.dis_options import apply_spectral_norm
             apply_spectral_norm(self)
@@ -206,6 +291,8 @@ class Discriminator(chainer.Chain):
                 config[name] = True
         if not self.batch_norm:
             config['batch_norm'] = False
+        if self.n_classes:
+            config.update(n_classes=self.n_classes, cond=self.cond)
         return config
 
     def _noise(self, h, rng):
@@ -217,9 +304,21 @@ class Discriminator(chainer.Chain):
             return h + noise
         return layers.add_noise(h, rng, self.noise_sigma)
 
-    def features(self, x, rng=None):
+    def _check_labels(self, y):
+        if self.cond in ('proj', 'concat') and y is None:
+            raise ValueError('this discriminator judges {} classes: pass the '
+                             'images\' class ids as y'.format(self.n_classes))
+
+    def features(self, x, rng=None, y=None):
         """The last hidden layer, (B, ch, bottom_width, bottom_width)."""
         h = self._noise(x, rng)
+        if self.cond == 'concat':
+            self._check_labels(y)
+            xp = self.xp
+            planes = conditional.class_planes(y, self.n_classes, h.shape, xp)
+            if self.cond_strength != 1.0:
+                planes = planes * numpy.float32(self.cond_strength)
+            h = F.concat([h, planes.astype(h.dtype)], axis=1)
         h = layers.leaky_relu(self._noise(layers.conv(self.c0_0, h), rng))
         for k in range(self.n_stages):
             for name in ('%d_1' % k, '%d_0' % (k + 1)):
@@ -229,13 +328,35 @@ class Discriminator(chainer.Chain):
                 h = layers.leaky_relu(self._noise(h, rng))
         return h
 
-    def head(self, h, groups=1):
-        """Logits from :meth:`features` (adds the minibatch-std map if on,
-        one statistic per ``groups`` equal slices of the batch)."""
+    def _last(self, h, groups):
         if self.minibatch_std:
             from dcgan.models.dis_options import append_minibatch_std
             h = append_minibatch_std(h, groups=groups)
         return getattr(self, 'l%d' % (self.n_stages + 1))(h)
 
-    def forward(self, x, rng=None, groups=1):
-        return self.head(self.features(x, rng), groups)
+    def head(self, h, groups=1, y=None):
+        """Real/fake logits (B, 1) from :meth:`features` (adds the
+        minibatch-std map if on, one statistic per ``groups`` equal slices
+        of the batch; ``y``, the class ids, for ``cond='proj'``)."""
+        out = self._last(h, groups)
+        if self.cond == 'semi':
+            return F.logsumexp(out, axis=1).reshape(len(out), 1)
+        if self.cond == 'proj':
+            self._check_labels(y)
+            term = conditional.projection(self.l_y, h, y)
+            if self.cond_strength != 1.0:
+                term = term * numpy.float32(self.cond_strength)
+            out = out + term
+        return out
+
+    def class_logits(self, h, groups=1):
+        """Class logits (B, K) from :meth:`features` (acgan and semi only)."""
+        if self.cond == 'acgan':
+            return self.l_cls(F.sum(h, axis=(2, 3)))
+        if self.cond == 'semi':
+            return self._last(h, groups)
+        raise ValueError('a {} discriminator has no class head'.format(
+            self.cond or 'unconditional'))
+
+    def forward(self, x, rng=None, groups=1, y=None):
+        return self.head(self.features(x, rng, y), groups, y)

@@ -37,3 +37,12 @@ def feature_matching_loss(h_real, h_fake):
     target = xp.mean(real.reshape(len(real), -1), axis=0)
     fake = F.mean(F.reshape(h_fake, (len(h_fake), -1)), axis=0)
     return F.mean(F.square(fake - target))
+
+
+def ramp(iteration, start, end):
+    """0 before ``start``, rising linearly to 1 at ``end`` (transitional
+    conditioning: a small set starts unconditional, which it learns well,
+    and takes the classes in gradually; Shahbazi et al. 2022)."""
+    if iteration <= start:
+        return 0.0
+    return min(1.0, (iteration - start) / float(end - start))

@@ -35,8 +35,11 @@ example normalises each batch by its own, which hides from D whatever the
 whole generated batch shares; a minibatch-std feature is then still taken
 over each half alone).
 """
+import collections
+
 import chainer
 import chainer.functions as F
+import numpy
 from chainer.training.updaters import StandardUpdater
 
 from dcgan.training import stabilisers
@@ -45,6 +48,11 @@ from dcgan.training.losses import get_losses
 from dcgan.training.rng import TrainingRandom
 
 UPDATE_ORDERS = ('detached', 'example')
+
+# D's verdict on a real and a generated batch: logits, last hidden layers
+# (None unless needed), the R1 penalty (or None) and class logits (or None).
+Judged = collections.namedtuple(
+    'Judged', 'real fake h_real h_fake r1 cls_real cls_fake')
 
 
 class DCGANUpdater(StandardUpdater):
@@ -64,6 +72,9 @@ class DCGANUpdater(StandardUpdater):
         self.r1_gamma = float(kwargs.pop('r1_gamma', 0.0))
         self.feature_matching = float(kwargs.pop('feature_matching', 0.0))
         self.joint_batch = bool(kwargs.pop('joint_batch', False))
+        self.label_probs = kwargs.pop('label_probs', None)
+        self.cond_weight = float(kwargs.pop('cond_weight', 1.0))
+        self.cond_warmup = kwargs.pop('cond_warmup', None)
         if isinstance(augment, str) or isinstance(augment, (list, tuple)):
             augment = DiffAugment(augment)
         if isinstance(augment, DiffAugment) and not augment.policy:
@@ -79,26 +90,66 @@ class DCGANUpdater(StandardUpdater):
         if self.update_order not in UPDATE_ORDERS:
             raise ValueError('update_order must be one of {}, got {!r}'.format(
                 ', '.join(UPDATE_ORDERS), self.update_order))
+        self._check_classes()
         self.loss_name = loss
         self.dis_loss, self.gen_loss = get_losses(loss, self.label_smoothing)
         self.rng = TrainingRandom(seed)
         super(DCGANUpdater, self).__init__(*args, **kwargs)
 
+    def _check_classes(self):
+        g, d = self.gen.n_classes, getattr(self.dis, 'n_classes', 0)
+        if g and d and g != d:
+            raise ValueError('the generator draws {} classes and the discriminator '
+                             'judges {}'.format(g, d))
+        if self.label_probs is not None:
+            p = numpy.asarray(self.label_probs, dtype=numpy.float64)
+            if p.shape != (g,) or (p < 0).any() or not numpy.isclose(p.sum(), 1):
+                raise ValueError('label_probs must be {} probabilities summing to 1, '
+                                 'got {}'.format(g, self.label_probs))
+            self.label_probs = p
+        if self.cond_warmup is not None:
+            start, end = (int(v) for v in self.cond_warmup)
+            if not 0 <= start < end:
+                raise ValueError('cond_warmup must be (start, end) iterations with '
+                                 '0 <= start < end, got {}'.format(self.cond_warmup))
+            self.cond_warmup = (start, end)
+        if self.dis.cond == 'semi' and not self.feature_matching:
+            raise ValueError('a semi-supervised discriminator trains G by feature '
+                             'matching: give feature_matching > 0')
+        if self.cond_weight < 0:
+            raise ValueError('cond_weight must be >= 0, got {}'.format(self.cond_weight))
+
     # -- pieces ------------------------------------------------------------
 
     def real_batch(self):
-        """Next real batch as float32 in [0, 1] on the device."""
+        """Next real batch: (float32 images in [0, 1] on the device, int32
+        class ids or None for an unlabelled set)."""
         batch = self.get_iterator('main').next()
-        x = chainer.dataset.convert._call_converter(
+        converted = chainer.dataset.convert._call_converter(
             self.converter, batch, self.input_device)
+        x, c = converted if isinstance(converted, tuple) else (converted, None)
         if self.flip:
             x = self._random_flip(x)
-        return x
+        return x, c
 
     def _random_flip(self, x):
         xp = chainer.backend.get_array_module(x)
         flip = self.rng.random((len(x),), xp) < 0.5
         return xp.where(flip[:, None, None, None], x[..., ::-1], x)
+
+    def fake_labels(self, n):
+        """Class ids for ``n`` generated images (None for an unconditional G),
+        drawn from ``label_probs``; nothing is drawn without classes."""
+        if not self.gen.n_classes:
+            return None
+        c = self.rng.host.choice(self.gen.n_classes, size=n, p=self.label_probs)
+        return self.gen.device.send(c.astype(numpy.int32))
+
+    def generate(self, n):
+        """(``n`` generated images, their class ids or None)."""
+        c = self.fake_labels(n)
+        z = self.gen.make_hidden(n, self.rng)
+        return (self.gen(z) if c is None else self.gen(z, c)), c
 
     def dis_input(self, x):
         """What the discriminator sees of a real or generated batch."""
@@ -114,25 +165,28 @@ class DCGANUpdater(StandardUpdater):
 
     @property
     def _split_dis(self):
-        # Feature matching needs D's last hidden layer as well as its output.
-        return bool(self.feature_matching)
+        # Feature matching needs D's last hidden layer as well as its output,
+        # and a class head reads the same features.
+        return bool(self.feature_matching) or self._class_head
 
-    def _dis_forward(self, x):
-        """(logits, last hidden layer or None) of D on ``dis_input(x)``."""
-        return self._dis_on(self.dis_input(x))
+    @property
+    def _class_head(self):
+        return self.dis.cond in ('acgan', 'semi')
 
-    def _dis_on(self, d_in, groups=1):
-        """(logits, last hidden layer or None) of D on exactly ``d_in``."""
+    def _dis_forward(self, x, c=None):
+        """(logits, last hidden layer, class logits) of D on ``dis_input(x)``."""
+        return self._dis_on(self.dis_input(x), c=c)
+
+    def _dis_on(self, d_in, groups=1, c=None):
+        """(logits, last hidden layer or None, class logits or None) of D on
+        exactly ``d_in`` of classes ``c``."""
         if not self._split_dis:
-            return self.dis(d_in, rng=self.rng, groups=groups), None
-        h = self.dis.features(d_in, rng=self.rng)
-        return self.dis.head(h, groups), h
-
-    def _dis_real(self, x_real):
-        """D on a real batch: (logits, features or None, R1 penalty or None)."""
-        d_in = self._real_input(x_real)
-        y, h = self._dis_on(d_in)
-        return y, h, stabilisers.r1_penalty(y, d_in) if self.r1_gamma else None
+            if c is None:
+                return self.dis(d_in, rng=self.rng, groups=groups), None, None
+            return self.dis(d_in, rng=self.rng, groups=groups, y=c), None, None
+        h = self.dis.features(d_in, rng=self.rng, y=c)
+        logits = self.dis.head(h, groups, y=c)
+        return logits, h, (self.dis.class_logits(h, groups) if self._class_head else None)
 
     def _real_input(self, x_real):
         """What D sees of a real batch; with R1 a leaf Variable, as the
@@ -142,39 +196,65 @@ class DCGANUpdater(StandardUpdater):
             return d_in
         return chainer.Variable(getattr(d_in, 'array', d_in))
 
-    def _dis_both(self, x_real, x_fake):
-        """D on a real and a generated batch:
-        (y_real, h_real, R1 or None, y_fake, h_fake); h are None unless
-        feature matching needs them."""
+    def _dis_both(self, x_real, x_fake, c_real=None, c_fake=None):
+        """D on a real and a generated batch, as a :class:`Judged`; its
+        features are None unless feature matching or a class head needs them."""
+        r_in = self._real_input(x_real)
+        # A semi-supervised D sees generated images without classes.
+        c_real_in = None if self.dis.cond in ('semi', 'acgan') else c_real
+        c_fake_in = None if self.dis.cond in ('semi', 'acgan') else c_fake
         if not self.joint_batch:
-            y_real, h_real, r1 = self._dis_real(x_real)
-            y_fake, h_fake = self._dis_forward(x_fake)
-            return y_real, h_real, r1, y_fake, h_fake
+            y_real, h_real, cls_real = self._dis_on(r_in, c=c_real_in)
+            r1 = stabilisers.r1_penalty(y_real, r_in) if self.r1_gamma else None
+            y_fake, h_fake, cls_fake = self._dis_forward(x_fake, c_fake_in)
+            return Judged(y_real, y_fake, h_real, h_fake, r1, cls_real, cls_fake)
         # One batch: D's batch norm normalises both halves with the same
         # statistics, so what all generated images share (a colour, a
         # brightness) is not subtracted away before D can see it.
-        r_in = self._real_input(x_real)
         f_in = self.dis_input(x_fake)
+        c = None
+        if c_real_in is not None:
+            xp = chainer.backend.get_array_module(c_real_in)
+            c = xp.concatenate([c_real_in, c_fake_in])
         # groups=2: a minibatch-std feature is taken over each half alone.
-        y, h = self._dis_on(F.concat([r_in, f_in], axis=0), groups=2)
+        y, h, cls = self._dis_on(F.concat([r_in, f_in], axis=0), groups=2, c=c)
         n = len(r_in)
         r1 = stabilisers.r1_penalty(y[:n], r_in) if self.r1_gamma else None
-        if h is None:
-            return y[:n], None, r1, y[n:], None
-        return y[:n], h[:n], r1, y[n:], h[n:]
 
-    def _with_r1(self, loss, r1):
-        if r1 is None:
-            return loss
-        chainer.report({'r1': r1}, self.dis)
-        return loss + (0.5 * self.r1_gamma) * r1
+        def halves(v):
+            return (None, None) if v is None else (v[:n], v[n:])
+        (h_real, h_fake), (cls_real, cls_fake) = halves(h), halves(cls)
+        return Judged(y[:n], y[n:], h_real, h_fake, r1, cls_real, cls_fake)
 
-    def _gen_loss(self, y_fake, h_real, h_fake):
-        loss = self.gen_loss(y_fake)
+    def _dis_loss(self, judged, c_real):
+        loss = self.dis_loss(judged.real, judged.fake)
+        if judged.r1 is not None:
+            chainer.report({'r1': judged.r1}, self.dis)
+            loss = loss + (0.5 * self.r1_gamma) * judged.r1
+        if self._class_head:
+            # ACGAN's class loss on real images only (a D taught to classify
+            # its own fakes is fooled into classifying them well); the
+            # semi-supervised D's on the labelled ones (-1 is ignored).
+            class_loss = F.softmax_cross_entropy(judged.cls_real, c_real)
+            chainer.report({'class': class_loss}, self.dis)
+            loss = loss + self._class_weight() * class_loss
+        return loss
+
+    def _class_weight(self):
+        return self.cond_weight * self.dis.cond_strength
+
+    def _gen_loss(self, judged, c_fake):
+        # Salimans et al.: a semi-supervised run's G learns by feature
+        # matching alone.
+        loss = 0 if self.dis.cond == 'semi' else self.gen_loss(judged.fake)
         if self.feature_matching:
-            fm = stabilisers.feature_matching_loss(h_real, h_fake)
+            fm = stabilisers.feature_matching_loss(judged.h_real, judged.h_fake)
             chainer.report({'fm': fm}, self.gen)
             loss = loss + self.feature_matching * fm
+        if self.dis.cond == 'acgan':
+            class_loss = F.softmax_cross_entropy(judged.cls_fake, c_fake)
+            chainer.report({'class': class_loss}, self.gen)
+            loss = loss + self._class_weight() * class_loss
         return loss
 
     def _step(self, name, model, loss):
@@ -185,53 +265,57 @@ class DCGANUpdater(StandardUpdater):
         chainer.grad([loss], list(model.params()), set_grad=True)
         self.get_optimizer(name).update()
 
-    def _report(self, loss_dis, y_real, y_fake):
+    def _report(self, loss_dis, judged):
         chainer.report({'loss': loss_dis,
-                        'real': F.mean(y_real.array),
-                        'fake': F.mean(y_fake.array)}, self.dis)
+                        'real': F.mean(judged.real.array),
+                        'fake': F.mean(judged.fake.array)}, self.dis)
 
     def dis_only_step(self):
         """One D step on a fresh real batch and a fresh generated batch."""
-        x_real = self.real_batch()
+        x_real, c_real = self.real_batch()
         with chainer.no_backprop_mode():
-            x_fake = self.gen(self.gen.make_hidden(len(x_real), self.rng)).array
-        y_real, _, r1, y_fake, _ = self._dis_both(x_real, x_fake)
-        loss = self._with_r1(self.dis_loss(y_real, y_fake), r1)
+            x_fake, c_fake = self.generate(len(x_real))
+        judged = self._dis_both(x_real, x_fake.array, c_real, c_fake)
+        loss = self._dis_loss(judged, c_real)
         self._step('dis', self.dis, loss)
-        self._report(loss, y_real, y_fake)
+        self._report(loss, judged)
 
     def gen_only_step(self, batchsize):
         if self.joint_batch:
             # D's output on generated images depends on the real half of its batch.
-            x_real = self.real_batch()
-            x_fake = self.gen(self.gen.make_hidden(batchsize, self.rng))
-            _, h_real, _, y_fake, h_fake = self._dis_both(x_real, x_fake)
+            x_real, c_real = self.real_batch()
+            x_fake, c_fake = self.generate(batchsize)
+            judged = self._dis_both(x_real, x_fake, c_real, c_fake)
         else:
             h_real = None
             if self.feature_matching:
                 with chainer.no_backprop_mode():
-                    _, h_real = self._dis_forward(self.real_batch())
-            x_fake = self.gen(self.gen.make_hidden(batchsize, self.rng))
-            y_fake, h_fake = self._dis_forward(x_fake)
-        loss = self._gen_loss(y_fake, h_real, h_fake)
+                    x_real, c_real = self.real_batch()
+                    c_in = None if self.dis.cond in ('semi', 'acgan') else c_real
+                    _, h_real, _ = self._dis_forward(x_real, c_in)
+            x_fake, c_fake = self.generate(batchsize)
+            c_in = None if self.dis.cond in ('semi', 'acgan') else c_fake
+            y_fake, h_fake, cls_fake = self._dis_forward(x_fake, c_in)
+            judged = Judged(None, y_fake, h_real, h_fake, None, None, cls_fake)
+        loss = self._gen_loss(judged, c_fake)
         self._step('gen', self.gen, loss)
         chainer.report({'loss': loss}, self.gen)
 
     def joint_step(self):
         """A D step and a G step sharing one generated batch."""
-        x_real = self.real_batch()
-        x_fake = self.gen(self.gen.make_hidden(len(x_real), self.rng))
+        x_real, c_real = self.real_batch()
+        x_fake, c_fake = self.generate(len(x_real))
         if self.update_order == 'example':
             d_in = x_fake
         else:
             # A leaf holding the same images: the D loss stops here.
             d_in = chainer.Variable(x_fake.array)
-        y_real, h_real, r1, y_fake, h_fake = self._dis_both(x_real, d_in)
-        loss_dis = self._with_r1(self.dis_loss(y_real, y_fake), r1)
+        judged = self._dis_both(x_real, d_in, c_real, c_fake)
+        loss_dis = self._dis_loss(judged, c_real)
         self._step('dis', self.dis, loss_dis)
-        self._report(loss_dis, y_real, y_fake)
+        self._report(loss_dis, judged)
 
-        loss_gen = self._gen_loss(y_fake, h_real, h_fake)
+        loss_gen = self._gen_loss(judged, c_fake)
         if self.update_order == 'example':
             self._step('gen', self.gen, loss_gen)
         else:
@@ -246,6 +330,9 @@ class DCGANUpdater(StandardUpdater):
     # -- the update --------------------------------------------------------
 
     def update_core(self):
+        if self.cond_warmup is not None:
+            strength = stabilisers.ramp(self.iteration, *self.cond_warmup)
+            self.gen.cond_strength = self.dis.cond_strength = strength
         if self.iteration % self.dis_every != 0:
             self.gen_only_step(self.get_iterator('main').batch_size)
             return
