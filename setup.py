@@ -30,6 +30,12 @@ def read_version():
 OLD_NUMPY = 'python_version < "3.13"'   # NumPy 1.x has no 3.13 wheels
 NEW_NUMPY = 'python_version >= "3.13"'  # NumPy 2 + dcgan.compat patches
 
+
+def cupy_for(cuda):
+    return ['cupy-{}==13.6.0; {}'.format(cuda, OLD_NUMPY),
+            'cupy-{}>=14; {}'.format(cuda, NEW_NUMPY)]
+
+
 setup(
     name='dcgan',
     version=read_version(),
@@ -51,9 +57,13 @@ setup(
         'matplotlib',  # draws loss.png (dcgan/extensions/metric_plot.py)
     ],
     extras_require={
-        # CuPy 13.6.0 is the newest release that accepts NumPy 1.x.
-        'gpu': ['cupy-cuda12x==13.6.0; ' + OLD_NUMPY,
-                'cupy-cuda12x>=14; ' + NEW_NUMPY],
+        # CuPy for the driver's CUDA major version (nvidia-smi's "CUDA
+        # Version"; `python dev.py gpu-check` picks). CuPy 13.6.0 is the
+        # newest release that accepts NumPy 1.x; CuPy 14 (NumPy 2, Python
+        # 3.13 here) has no cuDNN, so Chainer runs without it (docs/gpu.md).
+        'gpu': cupy_for('cuda12x'),
+        'gpu-cuda12': cupy_for('cuda12x'),
+        'gpu-cuda13': cupy_for('cuda13x'),
         'test': ['pytest'],
     },
     entry_points={
