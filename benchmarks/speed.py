@@ -1,8 +1,13 @@
-"""Training speed on the CPU: Chainer's example vs dcgan vs PyTorch, one process.
+"""Training speed: Chainer's example vs dcgan vs PyTorch, one process.
 
     python benchmarks/speed.py [--quick] [--sizes 32:50,96:10] [--ch 512]
                                [--iters 3] [--warmup 1] [--only NAMES]
                                [--malloc reuse|default] [--no-torch]
+                               [--device @cupy:0] [--json FILE]
+
+On the CPU by default; ``--device @cupy:0`` runs the trainers on that GPU
+(PyTorch on its CUDA device; the GEMM-replay rows are CPU-only), waiting
+for the GPU after every update. ``--json FILE`` also writes the rows.
 
 For each resolution:batch pair, on the same uint8 batches, it times whole
 training updates of
@@ -187,9 +192,12 @@ def _dcgan_optimizer(model):
 class ExampleUpdate(object):
     """examples/dcgan/training/updater.py's update_core on a given uint8 batch."""
 
-    def __init__(self, resolution, ch):
+    def __init__(self, resolution, ch, device=None):
+        self.device = device or chainer.get_device('@numpy')
         self.gen = ExampleGenerator(N_HIDDEN, resolution // 8, ch)
         self.dis = ExampleDiscriminator(resolution // 8, ch)
+        self.gen.to_device(self.device)
+        self.dis.to_device(self.device)
         self.opt_gen = _example_optimizer(self.gen)
         self.opt_dis = _example_optimizer(self.dis)
 
@@ -206,10 +214,11 @@ class ExampleUpdate(object):
         return F.sum(F.softplus(-y_fake)) / batchsize
 
     def __call__(self, batch):
-        x_real = chainer.Variable(batch.astype(numpy.float32)) / 255.
+        send = self.device.send
+        x_real = chainer.Variable(send(batch.astype(numpy.float32))) / 255.
         batchsize = len(batch)
         y_real = self.dis(x_real)
-        z = chainer.Variable(self.gen.make_hidden(batchsize))
+        z = chainer.Variable(send(self.gen.make_hidden(batchsize)))
         x_fake = self.gen(z)
         y_fake = self.dis(x_fake)
         self.opt_dis.update(self.loss_dis, self.dis, y_fake, y_real)
@@ -246,9 +255,12 @@ class _Batches(chainer.dataset.Iterator):
 class DcganUpdate(object):
     """dcgan's nets and updater; ``fast`` toggles dcgan.ops."""
 
-    def __init__(self, resolution, ch, batches, update_order, fast, seed):
+    def __init__(self, resolution, ch, batches, update_order, fast, seed,
+                 device='@numpy'):
         self.gen = nets.Generator(resolution=resolution, ch=ch)
         self.dis = nets.Discriminator(resolution=resolution, ch=ch)
+        self.gen.to_device(device)
+        self.dis.to_device(device)
         make_optimizer = _dcgan_optimizer if fast else _example_optimizer
         self.opt_gen = make_optimizer(self.gen)
         self.opt_dis = make_optimizer(self.dis)
@@ -259,7 +271,7 @@ class DcganUpdate(object):
             self.updater = DCGANUpdater(
                 iterator=_Batches(batches),
                 optimizer={'gen': self.opt_gen, 'dis': self.opt_dis},
-                models=(self.gen, self.dis), device='@numpy',
+                models=(self.gen, self.dis), device=device,
                 converter=to_float_batch, update_order=update_order,
                 seed=seed)
         else:
@@ -332,11 +344,12 @@ class GemmReplay(object):
 
 # -- (3) PyTorch --------------------------------------------------------------
 
-def make_torch_update(resolution, ch, seed, detached=False):
+def make_torch_update(resolution, ch, seed, detached=False, cuda=False):
     import torch
     from torch import nn
     torch.set_num_threads(2)
     torch.manual_seed(seed)
+    where = torch.device('cuda' if cuda else 'cpu')
     bw = resolution // 8
 
     def init(m):
@@ -389,7 +402,7 @@ def make_torch_update(resolution, ch, seed, detached=False):
                 h = nn.functional.leaky_relu(self.noise(bn(conv(h))), 0.2)
             return self.l4(h.reshape(len(h), -1))
 
-    gen, dis = Gen(), Dis()
+    gen, dis = Gen().to(where), Dis().to(where)
     gen.apply(init)
     dis.apply(init)
     g_params = [p for p in gen.parameters() if p.requires_grad]
@@ -401,10 +414,10 @@ def make_torch_update(resolution, ch, seed, detached=False):
     softplus = nn.functional.softplus
 
     def update(batch):
-        x = torch.from_numpy(batch).float().div_(255.)
+        x = torch.from_numpy(batch).to(where).float().div_(255.)
         b = len(batch)
         y_real = dis(x)
-        z = torch.rand(b, N_HIDDEN, 1, 1) * 2 - 1
+        z = torch.rand(b, N_HIDDEN, 1, 1, device=where) * 2 - 1
         x_fake = gen(z)
         d_in = x_fake.detach().requires_grad_() if detached else x_fake
         y_fake = dis(d_in)
@@ -457,18 +470,35 @@ def forward_flops(resolution, ch):
     return 2.0 * gen, 2.0 * dis
 
 
-def gemm_step(n=2048):
-    a = numpy.random.default_rng(0).standard_normal((n, n)).astype(
-        numpy.float32)
-    out = numpy.empty_like(a)
+def gemm_step(n=2048, device=None):
+    device = device or chainer.get_device('@numpy')
+    a = device.send(numpy.random.default_rng(0).standard_normal((n, n)).astype(
+        numpy.float32))
+    out = device.xp.empty_like(a)
 
     def step(_batch):
-        numpy.matmul(a, a, out=out)
+        device.xp.matmul(a, a, out=out)
     return step, 2.0 * n ** 3
 
 
+def synchronizer(device, with_torch):
+    """A function that waits until the GPU has finished (CPU: does nothing)."""
+    if device.xp is numpy:
+        return lambda: None
+    cupy = chainer.backends.cuda.cupy
+
+    def sync():
+        cupy.cuda.get_current_stream().synchronize()
+        if with_torch:
+            import torch
+            torch.cuda.synchronize()
+    return sync
+
+
 def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
-             only=None):
+             only=None, device=None):
+    device = device or chainer.get_device('@numpy')
+    on_gpu = device.xp is not numpy
     rng = numpy.random.default_rng(seed)
     batches = [rng.integers(0, 256, (batchsize, 3, resolution, resolution),
                             dtype=numpy.uint8) for _ in range(4)]
@@ -477,28 +507,31 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
     pruned_flops = 7 * f_d + 3 * f_g
 
     makers = [
-        ('chainer-example', lambda: ExampleUpdate(resolution, ch),
+        ('chainer-example', lambda: ExampleUpdate(resolution, ch, device),
          example_flops),
         ('dcgan example', lambda: DcganUpdate(
-            resolution, ch, batches, 'example', True, seed), pruned_flops),
+            resolution, ch, batches, 'example', True, seed, device), pruned_flops),
         ('dcgan detached', lambda: DcganUpdate(
-            resolution, ch, batches, 'detached', True, seed), pruned_flops),
+            resolution, ch, batches, 'detached', True, seed, device), pruned_flops),
         ('dcgan no-ops', lambda: DcganUpdate(
-            resolution, ch, batches, 'example', False, seed), pruned_flops),
+            resolution, ch, batches, 'example', False, seed, device), pruned_flops),
     ]
     if with_torch:
         makers.append(('pytorch', lambda: make_torch_update(
-            resolution, ch, seed), example_flops))
+            resolution, ch, seed, cuda=on_gpu), example_flops))
         makers.append(('pytorch detached', lambda: make_torch_update(
-            resolution, ch, seed, detached=True), pruned_flops))
+            resolution, ch, seed, detached=True, cuda=on_gpu), pruned_flops))
     # Bounds, not trainers: the detached update's GEMMs and nothing else.
-    makers.append(('GEMMs only', lambda: GemmReplay(
-        resolution, ch, batches, seed), pruned_flops))
-    if with_torch:
+    if not on_gpu:
+        makers.append(('GEMMs only', lambda: GemmReplay(
+            resolution, ch, batches, seed), pruned_flops))
+    if with_torch and not on_gpu:
         makers.append(('GEMMs torch.mm', lambda: GemmReplay(
             resolution, ch, batches, seed, torch=True), pruned_flops))
-    gemm, gemm_flops = gemm_step()
-    variants = [('numpy GEMM 2048^3', gemm, gemm_flops, None)]
+    gemm, gemm_flops = gemm_step(device=device)
+    sync = synchronizer(device, with_torch)
+    variants = [('{} GEMM 2048^3'.format('cupy' if on_gpu else 'numpy'), gemm,
+                 gemm_flops, None)]
     for name, make, flops in makers:
         if only and name not in only:
             continue
@@ -512,6 +545,7 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
             batch = batches[r % len(batches)]
             t0 = time.perf_counter()
             step(batch)
+            sync()
             dt = time.perf_counter() - t0
             if r >= warmup:
                 times[name].append(dt)
@@ -592,7 +626,13 @@ def main(argv=None):
                         "first (process-wide, so every variant gets it); "
                         "'default': glibc as it comes")
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--device', default='@numpy',
+                        help='@numpy (default) or a GPU such as @cupy:0')
+    parser.add_argument('--json', default='', metavar='FILE',
+                        help='also write every row, per size, to FILE')
     args = parser.parse_args(argv)
+    device = chainer.get_device(args.device)
+    device.use()
     if args.quick:
         args.iters, args.warmup = 2, 1
     with_torch = False
@@ -603,8 +643,10 @@ def main(argv=None):
             torch_version = torch.__version__
         except ImportError:
             torch_version = 'not installed'
-    print('numpy {}, chainer {}, torch {}, {} CPUs, load {:.2f}'.format(
-        numpy.__version__, chainer.__version__,
+    if with_torch and device.xp is not numpy and not torch.cuda.is_available():
+        with_torch, torch_version = False, torch_version + ' (no CUDA, skipped)'
+    print('device {}, numpy {}, chainer {}, torch {}, {} CPUs, load {:.2f}'.format(
+        device, numpy.__version__, chainer.__version__,
         torch_version if not args.no_torch else 'skipped',
         os.cpu_count(), os.getloadavg()[0]))
     malloc = 'glibc default'
@@ -617,14 +659,21 @@ def main(argv=None):
         'used' if DCGANUpdater is not None else 'missing, update by hand'))
     print()
     only = [v.strip() for v in args.only.split(',') if v.strip()]
+    results = []
     for pair in args.sizes.split(','):
         resolution, batchsize = (int(v) for v in pair.split(':'))
         rows, ex_f, pruned_f = run_size(resolution, batchsize, args.ch,
                                         args.iters, args.warmup, with_torch,
-                                        args.seed, only)
+                                        args.seed, only, device)
         print_table(resolution, batchsize, args.ch, rows, ex_f, pruned_f,
                     args.iters)
         sys.stdout.flush()
+        results.append({'resolution': resolution, 'batchsize': batchsize,
+                        'device': str(device), 'rows': rows})
+    if args.json:
+        import json
+        with open(args.json, 'w') as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == '__main__':
