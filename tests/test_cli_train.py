@@ -28,7 +28,7 @@ def build(args):
     folder = train.load_training_images(args)
     gen, dis = train.build_models(args, folder, train.use_device(args.device))
     stop = train.stop_iteration(args, len(folder.images))
-    return gen, dis, train.build_updater(args, gen, dis, folder.images, gen.device, stop), stop
+    return gen, dis, train.build_updater(args, gen, dis, folder, gen.device, stop), stop
 
 
 def test_few_iterations_write_every_output(tmp_path, capsys):

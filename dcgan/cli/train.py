@@ -12,12 +12,13 @@ from chainer import training
 
 from dcgan import data
 from dcgan.cli import resume as resuming
-from dcgan.cli import stabiliser_options
+from dcgan.cli import cond_options, stabiliser_options
 from dcgan.cli.devices import get_device
 from dcgan.cli.errors import UsageError, fail
 from dcgan.cli.train_args import parse_arguments
-from dcgan.cli.train_extensions import (add_ema, add_gifs, add_guards, add_preview,
-                                        add_quality_checks, add_reports, add_snapshots)
+from dcgan.cli.train_extensions import (add_ema, add_gifs, add_guards, add_html_report,
+                                        add_preview, add_quality_checks, add_reports,
+                                        add_snapshots)
 from dcgan.data import demo
 from dcgan.extensions.nan_guard import TrainingDiverged
 from dcgan.io import model_files
@@ -39,23 +40,49 @@ def use_device(spec):
 
 
 def load_training_images(args):
-    """The training set as a data.ImageFolder; warnings name skipped files."""
+    """The training set as a data.ImageFolder (a data.LabelledFolder when
+    labels are used); warnings name skipped files and thin classes."""
+    labelled = cond_options.uses_labels(args)
     try:
         if not args.dataset:
-            return demo.demo_image_folder(
-                resolution=args.resolution or 32, channels=args.channels,
-                n=args.demo_images, seed=0)
+            return _demo_folder(args, labelled)
         background = data.parse_background(args.background)
+        options = dict(resolution=args.resolution, channels=args.channels,
+                       background=background, fit=args.fit, cache_dir=args.cache or None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always', data.SkippedImageWarning)
-            folder = data.load_image_folder(
-                args.dataset, resolution=args.resolution, channels=args.channels,
-                background=background, fit=args.fit, cache_dir=args.cache or None)
+            warnings.simplefilter('always', data.LabelWarning)
+            if labelled:
+                folder = data.load_labelled_folder(
+                    args.dataset, label_file=args.labels,
+                    allow_unlabelled=args.semi_supervised, **options)
+            else:
+                folder = data.load_image_folder(args.dataset, **options)
     except data.DatasetError as e:
         raise UsageError(str(e))
     for w in caught:
         print('warning: {}'.format(w.message), file=sys.stderr)
+    if not labelled and data.looks_labelled(args.dataset):
+        names = data.labels.class_folders(args.dataset)
+        print('Note: {} has {} class sub-folders ({}); they are used as one unlabelled '
+              'set: pass --cond proj to train on their labels'.format(
+                  args.dataset, len(names), ', '.join(names[:5]) + (
+                      ', ...' if len(names) > 5 else '')))
     return folder
+
+
+def _demo_folder(args, labelled):
+    resolution = args.resolution or 32
+    if not labelled:
+        return demo.demo_image_folder(resolution=resolution, channels=args.channels,
+                                      n=args.demo_images, seed=0)
+    images, labels, names = demo.make_demo_labelled(
+        n=args.demo_images, resolution=resolution, channels=args.channels, seed=0)
+    return data.LabelledFolder(
+        images=images, labels=labels, class_names=names,
+        paths=['{}/{:04d}'.format(demo.DEMO_PATH_PREFIX, i) for i in range(len(images))],
+        skipped=[], resolution=resolution, channels=args.channels,
+        source='the built-in demo shapes')
 
 
 def build_models(args, folder, device):
@@ -63,11 +90,12 @@ def build_models(args, folder, device):
     try:
         gen = Generator(n_hidden=args.n_hidden, resolution=folder.resolution, ch=args.ch,
                         out_channels=folder.channels, n_stages=args.n_stages,
-                        init_seed=args.seed)
+                        init_seed=args.seed, **cond_options.gen_kwargs(args, folder))
         dis = Discriminator(resolution=folder.resolution, ch=args.ch,
                             in_channels=folder.channels, n_stages=args.n_stages,
                             noise_sigma=args.dis_noise, init_seed=args.seed + 1,
-                            **stabiliser_options.dis_kwargs(args))
+                            **stabiliser_options.dis_kwargs(args),
+                            **cond_options.dis_kwargs(args, folder))
     except ArchitectureError as e:
         raise UsageError('--resolution/--n_stages/--ch: {}'.format(e))
     gen.to_device(device)
@@ -89,21 +117,30 @@ def stop_iteration(args, n_images):
     return -(-args.epoch * n_images // args.batchsize)
 
 
-def build_updater(args, gen, dis, images, device, last_iteration):
-    """The DCGANUpdater over a seeded shuffle of ``images``; schedules (the
-    instance noise) end at ``last_iteration``."""
+def build_updater(args, gen, dis, folder, device, last_iteration):
+    """The DCGANUpdater over a seeded shuffle of ``folder``'s images (with
+    their labels when used); schedules (the instance noise) end at
+    ``last_iteration``."""
+    images = folder.images
     if len(images) < args.batchsize:
         raise UsageError('--batchsize {} is larger than the {} training images; use '
                          '--batchsize {} or fewer'.format(
                              args.batchsize, len(images), len(images)))
-    iterator = make_iterator(data.ImageArrayDataset(images), args.batchsize, seed=args.seed)
+    if cond_options.uses_labels(args):
+        dataset, converter = data.LabelledArrayDataset(images, folder.labels), \
+            data.to_labelled_batch
+    else:
+        dataset, converter = data.ImageArrayDataset(images), data.to_float_batch
+    iterator = make_iterator(dataset, args.batchsize, seed=args.seed,
+                             balance_labels=cond_options.balance_labels(args, folder))
     return DCGANUpdater(
         models=(gen, dis), iterator=iterator, device=device,
         optimizer={'gen': make_optimizer(gen, args.lr_gen, args.beta1_gen, args.weight_decay),
                    'dis': make_optimizer(dis, args.lr_dis, args.beta1_dis, args.weight_decay)},
-        converter=data.to_float_batch, loss=args.loss, n_dis=args.n_dis,
+        converter=converter, loss=args.loss, n_dis=args.n_dis,
         dis_every=args.dis_every, update_order=args.update_order, flip=args.flip,
-        seed=args.seed, **stabiliser_options.updater_kwargs(args, last_iteration))
+        seed=args.seed, **stabiliser_options.updater_kwargs(args, last_iteration),
+        **cond_options.updater_kwargs(args, folder))
 
 
 def count_parameters(chain):
@@ -132,15 +169,23 @@ def print_summary(device, args, folder, gen, dis, length):
                                                           args.out))
     print('# ' + describe_snapshots(args))
     print('# ' + stabiliser_options.summary_line(args))
+    classes = cond_options.summary_line(args, folder)
+    if classes:
+        print('# ' + classes)
     print('')
     sys.stdout.flush()
 
 
 def write_config(out, gen, dis, args, folder):
+    record = {'images': len(folder.images), 'skipped': len(folder.skipped),
+              'resolution': folder.resolution, 'channels': folder.channels}
+    if cond_options.uses_labels(args):
+        record.update(classes=list(folder.class_names),
+                      class_counts=[int(c) for c in folder.counts],
+                      unlabelled=folder.n_unlabelled, labels_from=folder.source)
     model_files.save_config(
-        os.path.join(out, 'config.json'), gen, dis, args=vars(args),
-        data={'images': len(folder.images), 'skipped': len(folder.skipped),
-              'resolution': folder.resolution, 'channels': folder.channels})
+        os.path.join(out, 'config.json'), gen, dis, args=cond_options.recorded_args(args),
+        data=record)
 
 
 def warn_changed_settings(folder, args):
@@ -191,7 +236,7 @@ def run(argv=None):
     # One run length for every schedule (instance noise, --lr-decay), so
     # --epoch runs decay like --iteration runs.
     last_iteration = stop_iteration(args, len(folder.images))
-    updater = build_updater(args, gen, dis, folder.images, device, last_iteration)
+    updater = build_updater(args, gen, dis, folder, device, last_iteration)
 
     length = (args.iteration, 'iteration') if args.iteration else (args.epoch, 'epoch')
     os.makedirs(args.out, exist_ok=True)
@@ -201,11 +246,13 @@ def run(argv=None):
     add_guards(trainer, args, gen, dis, updater, last_iteration)
     sample_gen = add_ema(trainer, args, gen, snapshot_trigger)
     report_keys = add_quality_checks(trainer, args, sample_gen, folder.images,
-                                     snapshot_trigger, display_trigger)
+                                     snapshot_trigger, display_trigger,
+                                     labels=getattr(folder, 'labels', None))
     add_gifs(trainer, args, sample_gen, device, snapshot_trigger)
     add_snapshots(trainer, args, gen, dis, snapshot_trigger)
     add_reports(trainer, args, report_keys, display_trigger)
     add_preview(trainer, args, sample_gen, snapshot_trigger)
+    add_html_report(trainer, args, last_iteration, snapshot_trigger)
 
     print_summary(device, args, folder, gen, dis, length)
     resume(trainer, args, gen, dis)

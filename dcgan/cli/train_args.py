@@ -1,6 +1,6 @@
 """The training command's flags: Chainer example's names and defaults first,
 then this project's groups; and the checks that refuse impossible values."""
-from dcgan.cli import gif_options, stabiliser_options
+from dcgan.cli import cond_options, gif_options, stabiliser_options
 from dcgan.cli.argtypes import positive_float, positive_int, snapshot_count
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
@@ -95,8 +95,12 @@ def build_parser():
     g.add_argument('--no-progress-bar', dest='progress_bar', action='store_false',
                    help='no progress bar (log lines only; also the case when '
                         'output is not a terminal)')
+    g.add_argument('--no-report', dest='report', action='store_false',
+                   help='do not write report.html (the run at a glance, rewritten at every '
+                        'snapshot)')
 
     stabiliser_options.add_arguments(parser)
+    cond_options.add_arguments(parser)
     gif_options.add_arguments(parser)
     return parser
 
@@ -114,6 +118,7 @@ def check_arguments(args, parser):
     if args.dis_noise is not None and args.dis_noise < 0:
         parser.error('--dis_noise must be 0 or positive')
     stabiliser_options.check_arguments(args, parser)
+    cond_options.check_arguments(args, parser)
     gif_options.check_arguments(args, parser)
 
 

@@ -3,6 +3,8 @@
     python examples/walk.py --gen result/gen_iter_25000.npz
     python examples/walk.py --gen result/snapshot_iter_25000.npz --grid 3x3
     python examples/walk.py --gen result/gen_iter_25000.npz --traverse 0-7
+    python examples/walk.py --gen result --class tuna           (conditional models)
+    python examples/walk.py --gen result --morph salmon,tuna --grid 2x2
 """
 import argparse
 import glob
@@ -18,7 +20,8 @@ from dcgan.io import model_files
 from dcgan.cli.argtypes import positive_int
 from dcgan.cli.devices import add_device_arguments, get_device
 from dcgan.cli.errors import ArgumentParser, UsageError, fail
-from dcgan.extensions import walk_gif
+from dcgan.extensions import morph_gif, walk_gif
+from dcgan.models import conditional
 from dcgan.models.nets import ArchitectureError
 
 # Batching pays on a GPU (one launch per layer, not per frame); on the CPU
@@ -101,6 +104,13 @@ def build_parser():
     g.add_argument('--traverse', type=dimension_list, default=None, metavar='DIMS',
                    help='instead of a walk: a grid with one row per latent dimension '
                         '(e.g. 0-7 or 0,3,5) swept from -1 to 1 around the first keypoint')
+    g.add_argument('--class', dest='classes', default=None, metavar='NAME[,NAME...]',
+                   help='conditional models: walk within this class (several: the grid\'s '
+                        'tiles take them in turn; default: every class in turn)')
+    g.add_argument('--morph', default=None, metavar='A,B[,C...]',
+                   help='conditional models: instead of a walk, morph through these classes '
+                        'at a fixed z per tile (--frames frames from one to the next), '
+                        'looping back to the first unless --open')
     g.add_argument('--values', type=positive_int, default=9,
                    metavar='N', help='columns (values from -1 to 1) of --traverse (default 9)')
 
@@ -128,6 +138,10 @@ def check_arguments(args, parser):
         parser.error('--loop must be 0 (forever) or a positive count')
     if args.ignore_config and args.config:
         parser.error('--config and --ignore-config contradict each other; give one')
+    if args.morph and args.traverse:
+        parser.error('--morph and --traverse are two different pictures; give one')
+    if args.morph and args.classes:
+        parser.error('--morph names its classes itself; drop --class')
     if args.out:
         ext = os.path.splitext(args.out)[1].lower()
         allowed = ('.gif', '.png') if args.traverse else ('.gif',)
@@ -155,7 +169,7 @@ def newest_model(folder):
 
 
 def default_out(args):
-    name = 'traverse.png' if args.traverse else 'walk.gif'
+    name = 'traverse.png' if args.traverse else 'morph.gif' if args.morph else 'walk.gif'
     return os.path.join(os.path.dirname(os.path.abspath(args.gen)), name)
 
 
@@ -189,23 +203,52 @@ def save_keypoints(path, keypoints):
     imaging.atomic_write(path, write)
 
 
+def class_ids(text, gen, flag):
+    """Class ids for the comma-separated names of ``flag`` (None: not given)."""
+    if text is None:
+        return None
+    if not gen.n_classes:
+        raise UsageError('{} {}: this generator was trained without classes (unconditional); '
+                         'drop {}, or give a model trained with --cond'.format(flag, text, flag))
+    ids = []
+    for name in (n.strip() for n in text.split(',')):
+        if name not in gen.class_names:
+            raise UsageError('{}: the generator has no class {!r}; its classes: {}'.format(
+                flag, name, ', '.join(gen.class_names)))
+        ids.append(gen.class_names.index(name))
+    return ids
+
+
 def make_frames(args, gen, keypoints):
-    """The frames (H, W, C) of the requested walk, grid or traversal."""
+    """The frames (H, W, C) of the requested walk, grid, traversal or morph."""
     if args.traverse:
         rows, cols = len(args.traverse), args.values
     else:
         rows, cols = args.grid
     scale = args.scale or walk_gif.auto_scale(min(rows, cols) * gen.resolution)
+    classes = class_ids(args.classes, gen, '--class')
+    if args.morph:
+        morph = class_ids(args.morph, gen, '--morph')
+        try:
+            weights = conditional.morph_weights(morph, gen.n_classes, args.frames,
+                                                closed=not args.open)
+        except ValueError as e:
+            raise UsageError('--morph {}: {}'.format(args.morph, e))
+        z, w = morph_gif.morph_inputs(keypoints[:, 0, :], weights)
+        images = walk_gif.render(gen, z, args.batch, w)
+        return walk_gif.walk_frames(images, rows, cols, scale, args.gap)
     if args.traverse:
         values = numpy.linspace(-1.0, 1.0, args.values)
         try:
             z = latent.dimension_traversal(keypoints[0, 0], args.traverse, values)
         except latent.LatentError as e:
             raise UsageError('--traverse: {}'.format(e))
-        images = walk_gif.render(gen, z, args.batch)
+        labels = walk_gif.tile_labels(gen, 1, len(z), (classes or [0])[:1])
+        images = walk_gif.render(gen, z, args.batch, labels)
         return walk_gif.walk_frames(images, rows, cols, scale, args.gap)
-    z, _ = walk_gif.walk_z(keypoints, args.frames, args.interp, closed=not args.open)
-    images = walk_gif.render(gen, z, args.batch)
+    z, n_frames = walk_gif.walk_z(keypoints, args.frames, args.interp, closed=not args.open)
+    labels = walk_gif.tile_labels(gen, n_frames, rows * cols, classes)
+    images = walk_gif.render(gen, z, args.batch, labels)
     return walk_gif.walk_frames(images, rows, cols, scale, args.gap)
 
 

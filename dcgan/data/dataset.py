@@ -68,3 +68,36 @@ def to_float_batch(batch, device=None):
     out = batch.astype(numpy.float32)  # ChainerX
     out /= 255
     return out
+
+
+class LabelledArrayDataset(ImageArrayDataset):
+    """:class:`ImageArrayDataset` whose examples are ``(image, class id)``."""
+
+    def __init__(self, images, labels):
+        super(LabelledArrayDataset, self).__init__(images)
+        labels = numpy.asarray(labels)
+        if labels.shape != (len(self.images),) or labels.dtype.kind not in 'iu':
+            raise DatasetError('LabelledArrayDataset needs one integer label per image, '
+                               'got {} {} for {} images'.format(
+                                   labels.dtype, labels.shape, len(self.images)))
+        self._labels = labels.astype(numpy.int32)
+
+    @property
+    def labels(self):
+        return self._labels
+
+    def get_example(self, i):
+        return self._images[i], self._labels[i]
+
+
+@chainer.dataset.converter()
+def to_labelled_batch(batch, device=None):
+    """Chainer converter: [(uint8 image, id), ...] -> (float32 images as
+    :func:`to_float_batch` makes them, int32 ids), both on ``device``."""
+    if not batch:
+        raise ValueError('to_labelled_batch got an empty batch')
+    images = to_float_batch([image for image, _ in batch], device)
+    labels = numpy.array([label for _, label in batch], dtype=numpy.int32)
+    if device is not None:
+        labels = device.send(labels)
+    return images, labels

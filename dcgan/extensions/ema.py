@@ -29,6 +29,8 @@ import numpy
 from chainer.training import extension
 from chainer.training import extensions
 
+from dcgan.models import conditional
+
 _BN_STATISTICS = ('avg_mean', 'avg_var')
 
 
@@ -132,7 +134,12 @@ class GeneratorEMA(extension.Extension):
                     for link in norms:
                         link.decay = k / (k + 1.0)
                     z = rng.uniform(-1, 1, (self.stat_batchsize, self.ema.n_hidden, 1, 1))
-                    self.ema(self.ema.device.send(z.astype(numpy.float32)))
+                    z = self.ema.device.send(z.astype(numpy.float32))
+                    if getattr(self.ema, 'n_classes', 0):  # statistics shared by all classes
+                        self.ema(z, self.ema.device.send(conditional.cycled_labels(
+                            self.stat_batchsize, self.ema.n_classes)))
+                    else:
+                        self.ema(z)
         finally:
             for link, decay in zip(norms, decays):
                 link.decay = decay

@@ -12,6 +12,7 @@ import numpy
 from chainer.training import extension
 
 from dcgan.io import imaging
+from dcgan.models import conditional
 
 
 def fixed_noise(n, n_hidden, seed):
@@ -20,18 +21,33 @@ def fixed_noise(n, n_hidden, seed):
     return rs.uniform(-1, 1, (n, n_hidden, 1, 1)).astype(numpy.float32)
 
 
-def generate(gen, z, batchsize=50):
-    """Run ``gen`` on host array ``z`` in test mode; uint8 (N, C, H, W)."""
+def generate(gen, z, batchsize=50, labels=None):
+    """Run ``gen`` on host array ``z`` in test mode; uint8 (N, C, H, W).
+
+    ``labels`` (host class ids or (N, K) class weights, one per z) are
+    required by a conditional generator; None there draws the classes in
+    turn (:func:`dcgan.models.conditional.cycled_labels`)."""
+    if getattr(gen, 'n_classes', 0) and labels is None:
+        labels = conditional.cycled_labels(len(z), gen.n_classes)
     chunks = []
     with chainer.using_config('train', False), chainer.no_backprop_mode():
         for i in range(0, len(z), batchsize):
-            x = gen(gen.device.send(z[i:i + batchsize]))
+            z_i = gen.device.send(z[i:i + batchsize])
+            if labels is None:
+                x = gen(z_i)
+            else:
+                x = gen(z_i, gen.device.send(labels[i:i + batchsize]))
             chunks.append(imaging.to_uint8(x))
     return numpy.concatenate(chunks)
 
 
 class PreviewGrid(extension.Extension):
-    """Writes a rows x cols grid of ``gen``'s samples from fixed noise."""
+    """Writes a rows x cols grid of ``gen``'s samples from fixed noise.
+
+    A conditional generator gets one row per class (at most ``rows``;
+    :attr:`classes` says which) with the same z down each column, so a
+    column shows one z drawn as every class.
+    """
 
     trigger = (1000, 'iteration')
     priority = extension.PRIORITY_WRITER
@@ -41,11 +57,19 @@ class PreviewGrid(extension.Extension):
         self.gen = gen
         self.rows, self.cols = rows, cols
         self.subdir, self.filename = subdir, filename
-        self.z = fixed_noise(rows * cols, gen.n_hidden, seed)
+        self.classes = self.labels = None
+        if getattr(gen, 'n_classes', 0):
+            self.classes = conditional.shown_classes(gen.n_classes, rows)
+            self.rows = len(self.classes)
+            self.z = numpy.tile(fixed_noise(cols, gen.n_hidden, seed), (self.rows, 1, 1, 1))
+            self.labels = numpy.repeat(self.classes, cols).astype(numpy.int32)
+        else:
+            self.z = fixed_noise(rows * cols, gen.n_hidden, seed)
 
     def render(self):
         """The current grid as an (H, W, C) uint8 image."""
-        return imaging.tile(generate(self.gen, self.z), self.rows, self.cols)
+        return imaging.tile(generate(self.gen, self.z, labels=self.labels),
+                            self.rows, self.cols)
 
     def path_for(self, out, iteration):
         return os.path.join(out, self.subdir, self.filename.format(iteration))

@@ -9,20 +9,17 @@ import chainer
 import numpy
 from chainer.training import extension
 
-from dcgan.io import imaging
 from dcgan.evaluation.swd import SWDReference
+from dcgan.extensions import preview
 
 
-def generate_images(gen, n, seed=0, batchsize=64):
-    """``n`` uint8 (N, C, H, W) samples of ``gen`` from fixed z (``seed``)."""
+def generate_images(gen, n, seed=0, batchsize=64, labels=None):
+    """``n`` uint8 (N, C, H, W) samples of ``gen`` from fixed z (``seed``);
+    a conditional ``gen`` draws ``labels`` (host class ids), or every class
+    in turn when None."""
     rng = numpy.random.default_rng(seed)
     z = rng.uniform(-1, 1, (n, gen.n_hidden, 1, 1)).astype(numpy.float32)
-    out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
-        for start in range(0, n, batchsize):
-            x = gen(gen.device.send(z[start:start + batchsize]))
-            out.append(imaging.to_uint8(x))
-    return numpy.concatenate(out)
+    return preview.generate(gen, z, batchsize, labels)
 
 
 class SWDReport(extension.Extension):
@@ -30,7 +27,9 @@ class SWDReport(extension.Extension):
 
     ``n_images`` generated images (and as many patches per level as the
     reference) from z seeded by ``seed``; the reference descriptors are
-    computed once, on the first call.
+    computed once, on the first call. For a conditional generator,
+    ``labels`` are the training images' classes: the samples' classes are
+    drawn from them (seeded), so both sides hold the classes alike.
     """
 
     name = 'swd'
@@ -38,8 +37,12 @@ class SWDReport(extension.Extension):
     # Before LogReport (a reader) collects the iteration's observation.
     priority = extension.PRIORITY_WRITER
 
-    def __init__(self, gen, images, n_images=256, seed=0, key='swd'):
+    def __init__(self, gen, images, n_images=256, seed=0, key='swd', labels=None):
         self.gen = gen
+        self.labels = None
+        if getattr(gen, 'n_classes', 0) and labels is not None:
+            self.labels = numpy.random.default_rng([int(seed), 1]).choice(
+                numpy.asarray(labels, dtype=numpy.int32), int(n_images))
         self.images = images
         self.n_images = int(n_images)
         self.seed = int(seed)
@@ -55,7 +58,7 @@ class SWDReport(extension.Extension):
 
     def evaluate(self):
         """SWD x 1e3 of the generator now."""
-        fake = generate_images(self.gen, self.n_images, seed=self.seed)
+        fake = generate_images(self.gen, self.n_images, seed=self.seed, labels=self.labels)
         return self.reference.distance(fake)
 
     def __call__(self, trainer=None):

@@ -17,13 +17,27 @@ from dcgan.models import latent
 from dcgan.extensions import preview
 
 
-def render(gen, z, batch_size=64):
+def render(gen, z, batch_size=64, labels=None):
     """Images for z (N, n_hidden): uint8 numpy (N, C, H, W).
 
     Runs with ``train=False`` (batch norm uses its running averages, which
     stay untouched) and with backprop off, ``batch_size`` z per call.
+    ``labels``: one class id (or (K,) weights row) per z, for a conditional
+    generator (see :func:`dcgan.extensions.preview.generate`).
     """
-    return preview.generate(gen, latent.as_generator_input(z), max(1, int(batch_size)))
+    return preview.generate(gen, latent.as_generator_input(z), max(1, int(batch_size)),
+                            labels)
+
+
+def tile_labels(gen, n_frames, tiles, classes=None):
+    """Class ids of a conditional walk's images in frame-major order: tile
+    ``i`` walks within ``classes[i % len(classes)]`` (all classes in turn by
+    default); None for an unconditional generator."""
+    if not getattr(gen, 'n_classes', 0):
+        return None
+    classes = list(range(gen.n_classes)) if classes is None else list(classes)
+    per_tile = numpy.array([classes[i % len(classes)] for i in range(tiles)], numpy.int32)
+    return numpy.tile(per_tile, n_frames)
 
 
 def walk_frames(images, rows=1, cols=1, scale=1, gap=0):
@@ -113,9 +127,11 @@ class LatentWalkGif(training.Extension):
         self._trainer = trainer
 
     def frames(self):
-        """The walk's frames for the generator's current weights."""
-        z, _ = walk_z(self.keypoints, self.frames_per_segment, self.method)
-        images = render(self.gen, z, self.batch_size)
+        """The walk's frames for the generator's current weights (a
+        conditional generator's tiles walk within the classes in turn)."""
+        z, n_frames = walk_z(self.keypoints, self.frames_per_segment, self.method)
+        labels = tile_labels(self.gen, n_frames, self.rows * self.cols)
+        images = render(self.gen, z, self.batch_size, labels)
         return walk_frames(images, self.rows, self.cols, self.scale, self.gap)
 
     def __call__(self, trainer):

@@ -21,17 +21,21 @@ import numpy
 
 from dcgan.io import imaging
 from dcgan.io.npz_files import ModelFileError, member_header, open_npz
+from dcgan.models.conditional import decode_names
 from dcgan.models.nets import ArchitectureError, Generator
 
 __all__ = ['ModelFileError', 'open_npz', 'load_generator', 'LoadedGenerator',
            'infer_generator_config', 'read_config', 'save_config', 'config_beside',
-           'find_generator_prefix', 'generator_prefixes', 'generator_kwargs']
+           'find_generator_prefix', 'generator_prefixes', 'generator_kwargs',
+           'stored_class_names']
 
 CONFIG_NAME = 'config.json'
 SNAPSHOT_PREFIX = 'updater/model:gen/'
 # Arrays a Chainer generator file always has; ``dc1/W`` tells it from a
 # discriminator (which has ``c0_0/W`` and ``l4/W``).
 _MARKERS = ('l0/W', 'dc1/W')
+# Where a conditional generator's file keeps its class names.
+CLASS_NAMES_KEY = 'class_names_utf8'
 # Persistent values older Chainer versions did not save.
 _OPTIONAL = ('N',)
 
@@ -87,12 +91,15 @@ def _listing(prefixes):
 
 # -- architecture -------------------------------------------------------------
 
-def infer_generator_config(shapes, prefix='', path='file'):
+def infer_generator_config(shapes, prefix='', path='file', class_names=None):
     """Generator constructor arguments worked out from array shapes.
 
     ``shapes`` maps npz keys to shapes. ``l0/W`` is (bw*bw*ch, n_hidden),
     ``dc1/W`` (ch, ch/2, 4, 4) and the last ``dc{n_stages+1}/W``
-    (ch/2**n_stages, out_channels, 3, 3).
+    (ch/2**n_stages, out_channels, 3, 3). A conditional generator also has
+    its ``class_names`` (read from the file's ``class_names_utf8``) and, for
+    ``cond='bn'``, ``bn1/class_gamma`` of (n_classes, ch/2); with
+    ``cond='concat'`` ``l0/W``'s inputs are n_hidden + n_classes.
     """
     def shape(name):
         return tuple(shapes.get(prefix + name, ()))
@@ -116,8 +123,33 @@ def infer_generator_config(shapes, prefix='', path='file'):
             'expected l0/W of (bottom_width**2 * ch, n_hidden) with ch = dc1/W\'s '
             'first axis ({}) and at least two deconvolutions'.format(
                 path, l0, dc1, stages, last, ch))
-    return dict(n_hidden=n_hidden, resolution=side * 2 ** n_stages, ch=ch,
-                out_channels=last[1], n_stages=n_stages, bottom_width=side)
+    config = dict(n_hidden=n_hidden, resolution=side * 2 ** n_stages, ch=ch,
+                  out_channels=last[1], n_stages=n_stages, bottom_width=side)
+    table = shape('bn1/class_gamma')
+    if class_names is None and table:
+        class_names = ['class{}'.format(k) for k in range(table[0])]
+    if class_names is not None:
+        n_classes = len(class_names)
+        cond = 'bn' if table else 'concat'
+        if cond == 'concat':
+            config['n_hidden'] = n_hidden - n_classes
+        config.update(n_classes=n_classes, cond=cond, class_names=list(class_names))
+    return config
+
+
+def stored_class_names(npz, prefix='', path='file'):
+    """The class names a conditional generator's file carries, or None."""
+    name = prefix + CLASS_NAMES_KEY
+    if name not in npz.files:
+        return None
+    array = npz[name]
+    try:
+        if array.ndim != 1 or array.dtype != numpy.uint8:
+            raise ValueError(array.dtype)
+        return decode_names(array)
+    except (ValueError, UnicodeDecodeError):
+        raise ModelFileError('{}: {} should hold UTF-8 class names, found {} {}'.format(
+            path, name, array.dtype, array.shape)) from None
 
 
 def generator_kwargs(config, source='config'):
@@ -207,7 +239,8 @@ def load_generator(path, config=None, config_path=None, use_config=True,
             config = read_config(source)
         else:
             shapes = {n: member_header(npz, n)[0] for n in names if n.startswith(prefix)}
-            config = infer_generator_config(shapes, prefix, path)
+            config = infer_generator_config(shapes, prefix, path,
+                                            stored_class_names(npz, prefix, path))
         try:
             gen = Generator(**config)
         except (ArchitectureError, TypeError, ValueError) as e:

@@ -115,3 +115,42 @@ def projection(embed, h, y):
     """sngan_projection's class term: embed(y) . (h summed over H, W), (B, 1)."""
     pooled = F.sum(h, axis=(2, 3))
     return F.sum(embed(y) * pooled, axis=1, keepdims=True)
+
+
+def cycled_labels(n, n_classes):
+    """int32 ids 0, 1, ..., K-1, 0, 1, ... for ``n`` fixed samples: every
+    class equally often, the same on every call."""
+    return (numpy.arange(n) % n_classes).astype(numpy.int32)
+
+
+def shown_classes(n_classes, rows):
+    """The classes a grid of ``rows`` rows shows: all when they fit, else
+    ``rows`` evenly spaced ones (as sngan_projection's previews pick them)."""
+    if n_classes <= rows:
+        return list(range(n_classes))
+    return [k * n_classes // rows for k in range(rows)]
+
+
+def morph_weights(classes, n_classes, frames_per_segment, closed=True):
+    """(frames, K) class weights morphing linearly through ``classes``.
+
+    Frame ``i * frames_per_segment`` is the pure ``classes[i]``; between
+    them the weights move in a straight line. ``closed`` goes on from the
+    last class back to the first (a looping GIF), otherwise the last frame
+    is the pure last class.
+    """
+    classes = [int(c) for c in classes]
+    if len(classes) < 2:
+        raise ValueError('a morph needs at least two classes, got {}'.format(classes))
+    if any(not 0 <= c < n_classes for c in classes):
+        raise ValueError('classes must be in 0..{}, got {}'.format(n_classes - 1, classes))
+    steps = int(frames_per_segment)
+    if steps < 1:
+        raise ValueError('frames_per_segment must be at least 1, got {}'.format(steps))
+    eye = numpy.eye(n_classes, dtype=numpy.float32)
+    ends = classes + [classes[0]] if closed else classes
+    t = (numpy.arange(steps, dtype=numpy.float32) / steps)[:, None]
+    frames = [(1 - t) * eye[a] + t * eye[b] for a, b in zip(ends[:-1], ends[1:])]
+    if not closed:
+        frames.append(eye[ends[-1]][None])
+    return numpy.concatenate(frames).astype(numpy.float32)
