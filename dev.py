@@ -2,6 +2,8 @@
 
     python dev.py demo [ARGS...]   train the demo DCGAN (ARGS go to examples/train_dcgan.py)
     python dev.py test [ARGS...]   run the test suite (ARGS go to pytest)
+    python dev.py gpu-check        on an NVIDIA GPU machine: versions, the GPU tests and
+                                   a speed table, also written to result/gpu-check.txt
 
 The first run creates a virtual environment in .venvs/py3.X beside this file
 and installs dcgan into it (editable, with the test extra); later runs reuse
@@ -35,11 +37,11 @@ def say(message):
     print('dev.py: ' + message, flush=True)
 
 
-def venv_dir():
+def venv_dir(suffix=''):
     # DEV_VENVS_DIR lets CI use a fresh folder without touching .venvs/.
     parent = os.environ.get('DEV_VENVS_DIR') or os.path.join(ROOT, '.venvs')
     return os.path.join(os.path.abspath(parent),
-                        'py%d.%d' % sys.version_info[:2])
+                        'py%d.%d%s' % (sys.version_info[:2] + (suffix,)))
 
 
 def venv_python(path):
@@ -54,9 +56,9 @@ def relative(path):
     return path if short.startswith(os.pardir) else short
 
 
-def wanted_stamp():
+def wanted_stamp(extras='test'):
     # Reinstall whenever what pip would be asked for changes.
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(extras.encode())
     for path in (os.path.join(ROOT, 'setup.py'), CONSTRAINTS):
         with open(path, 'rb') as f:
             digest.update(f.read())
@@ -112,12 +114,12 @@ def pip_env():
     return env
 
 
-def install(path, python):
+def install(path, python, extras='test'):
     log_path = os.path.join(path, 'install.log')
     say('installing dcgan and its dependencies into %s (first run only, '
         'a minute or two; log: %s)' % (relative(path), relative(log_path)))
     started = time.time()
-    command = [python, '-m', 'pip', 'install', '-e', ROOT + '[test]']
+    command = [python, '-m', 'pip', 'install', '-e', ROOT + '[%s]' % extras]
     with open(log_path, 'w') as log:
         log.write('$ %s\n' % ' '.join(command))
         log.flush()
@@ -132,16 +134,16 @@ def install(path, python):
     say('installed in %.0f s' % (time.time() - started))
 
 
-def ensure_env():
+def ensure_env(extras='test', suffix=''):
     """Return the venv's python, creating and installing only when needed."""
-    path = venv_dir()
+    path = venv_dir(suffix)
     python = venv_python(path)
     stamp_path = os.path.join(path, STAMP_NAME)
     if not python_works(python):
         create_venv(path)
-    stamp = wanted_stamp()
+    stamp = wanted_stamp(extras)
     if read_file(stamp_path) != stamp:
-        install(path, python)
+        install(path, python, extras)
         with open(stamp_path + '.tmp', 'w') as f:
             f.write(stamp + '\n')
         os.replace(stamp_path + '.tmp', stamp_path)
@@ -175,7 +177,10 @@ def main(argv):
         python = ensure_env()
         # In the repository, where pytest.ini is.
         return run([python, '-m', 'pytest', '-q'] + extra, ROOT)
-    raise DevError('unknown command "%s"; use "demo" or "test" '
+    if action == 'gpu-check':
+        from devtools import gpu_check  # standard library only, like this file
+        return gpu_check.main(extra, sys.modules[__name__])
+    raise DevError('unknown command "%s"; use "demo", "test" or "gpu-check" '
                    '(python dev.py --help).' % action)
 
 

@@ -17,12 +17,14 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHECKED = ('README.md', 'docs/small-data.md', 'docs/speed.md', 'datasets/README.md')
+CHECKED = ('README.md', 'docs/small-data.md', 'docs/speed.md', 'docs/report.md',
+           'datasets/README.md')
 ENTRY_POINTS = {'dcgan-train': 'examples/train_dcgan.py',
                 'dcgan-walk': 'examples/walk.py',
-                'dcgan-evaluate': 'examples/evaluate.py'}
+                'dcgan-evaluate': 'examples/evaluate.py',
+                'dcgan-report': 'examples/report.py'}
 EXAMPLES = ('examples/train_dcgan.py', 'examples/walk.py',
-            'examples/evaluate.py', 'examples/nearest.py')
+            'examples/evaluate.py', 'examples/nearest.py', 'examples/report.py')
 FLAG = re.compile(r'(?<![\w-])(--?[A-Za-z][\w-]*)')
 FENCE = re.compile(r'^```(\w*)\n(.*?)^```', re.S | re.M)
 SPAN = re.compile(r'`([^`]+)`')
@@ -124,7 +126,7 @@ class Programs:
                 self.errors[program] = out.strip().splitlines()[-1:] or ['no output']
             elif program == 'dev.py':
                 # dev.py has no argparse: its usage lists "python dev.py ACTION".
-                self.dev_actions = set(re.findall(r'python dev\.py (\w+)', out))
+                self.dev_actions = set(re.findall(r'python dev\.py ([\w-]+)', out))
                 self.flags[program] = {'-h', '--help'}
             else:
                 self.flags[program] = help_flags(out)
