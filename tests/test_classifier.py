@@ -1,6 +1,6 @@
 """The class-consistency classifier (dcgan.evaluation.classifier).
 
-Accuracy thresholds leave a wide margin (measured: 0.9-1.0 held out, chance
+Accuracy thresholds leave a wide margin (measured: 0.89-1.0 held out at 150 iterations, chance
 1/3), since BLAS rounding changes the training trajectory between CPUs.
 """
 import numpy
@@ -9,17 +9,17 @@ import pytest
 from dcgan.data.demo import make_demo_labelled
 from dcgan.evaluation.classifier import (ClassAccuracy, accuracy_from_confusion,
                                          train_classifier)
+from tests.labelled_demo import demo_classifier, demo_set
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def demo():
-    return make_demo_labelled(n=240, resolution=32, seed=0)
+    return demo_set()
 
 
-@pytest.fixture(scope='module')
-def trained(demo):
-    images, labels, names = demo
-    return train_classifier(images, labels, 3, seed=0, iterations=200, class_names=names)
+@pytest.fixture
+def trained():
+    return demo_classifier()
 
 
 def test_tells_the_demo_shapes_apart_on_images_it_never_saw(demo, trained):
@@ -59,9 +59,9 @@ def test_same_seed_same_classifier_and_global_rng_untouched(demo):
     images, labels, _ = demo
     numpy.random.seed(123)
     before = numpy.random.get_state()[1].copy()
-    a = train_classifier(images[:60], labels[:60], 3, seed=4, iterations=15)
-    b = train_classifier(images[:60], labels[:60], 3, seed=4, iterations=15)
-    c = train_classifier(images[:60], labels[:60], 3, seed=5, iterations=15)
+    a = train_classifier(images[:60], labels[:60], 3, seed=4, iterations=10, batchsize=8)
+    b = train_classifier(images[:60], labels[:60], 3, seed=4, iterations=10, batchsize=8)
+    c = train_classifier(images[:60], labels[:60], 3, seed=5, iterations=10, batchsize=8)
     numpy.testing.assert_array_equal(numpy.random.get_state()[1], before)
     numpy.testing.assert_array_equal(a.logits(images), b.logits(images))
     numpy.testing.assert_array_equal(a.held_out_indices, b.held_out_indices)
