@@ -10,7 +10,7 @@ import pytest
 
 from dcgan.data.demo import make_demo_labelled
 from dcgan.evaluation.per_class import (ask_every_class, draw, evaluate_per_class,
-                                        nearest_per_class, swd_per_class)
+                                        nearest_in_class, nearest_per_class, swd_per_class)
 from tests.labelled_demo import demo_classifier, demo_set
 
 POOL, POOL_LABELS, _ = make_demo_labelled(n=400, resolution=32, seed=1)
@@ -132,3 +132,23 @@ def test_trains_its_own_classifier_when_given_none():
     assert report.confusion.sum() == 6
     assert report.held_out_accuracy.counts == [
         int(round(0.2 * c)) for c in numpy.bincount(labels, minlength=3)]
+
+
+def test_nearest_in_class_searches_only_the_samples_class():
+    images, labels, _ = demo_set()
+    # A copy of a disc asked as a ring: its neighbours are rings, not itself.
+    disc = numpy.flatnonzero(labels == 0)[0]
+    ring = numpy.flatnonzero(labels == 2)[0]
+    samples = images[[disc, disc, ring]]
+    order, dist = nearest_in_class(samples, numpy.array([0, 2, 2]), images, labels, k=3)
+    assert order.shape == dist.shape == (3, 3)
+    assert order[0, 0] == disc and dist[0, 0] == 0.0
+    assert (labels[order[1]] == 2).all() and dist[1, 0] > 0
+    assert order[2, 0] == ring and dist[2, 0] == 0.0
+    assert (numpy.diff(dist, axis=1) >= 0).all()
+    # A class with fewer real images than k repeats its farthest one.
+    two = numpy.concatenate([numpy.flatnonzero(labels == 1)[:2], [ring]])
+    order, _ = nearest_in_class(samples[2:], numpy.array([1]), images[two], labels[two], k=3)
+    assert order[0, 2] == order[0, 1] and set(order[0]) == {0, 1}
+    with pytest.raises(ValueError, match='no real images of that class'):
+        nearest_in_class(samples[:1], numpy.array([1]), images[[disc]], labels[[disc]])

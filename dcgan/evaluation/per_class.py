@@ -102,24 +102,43 @@ def swd_per_class(samples, sample_labels, images, labels, n_classes, n_images=25
     return out
 
 
+def nearest_in_class(samples, sample_labels, images, labels, k=1):
+    """Each sample's ``k`` nearest real images among those of its own class:
+    indices into ``images`` (S, k) and RMS distances (S, k), nearest first
+    (:func:`dcgan.evaluation.nearest.nearest_neighbours` within each class).
+    A class with fewer than ``k`` real images repeats its farthest one."""
+    order = numpy.zeros((len(samples), k), numpy.int64)
+    dist = numpy.full((len(samples), k), numpy.inf)
+    for c in numpy.unique(sample_labels):
+        members = numpy.flatnonzero(labels == c)
+        rows = numpy.flatnonzero(sample_labels == c)
+        if len(members) == 0:
+            raise ValueError('samples of class {} have no real images of that class to '
+                             'compare with'.format(c))
+        o, d = nearest_neighbours(samples[rows], images[members], k=k)
+        pad = k - o.shape[1]  # only when the class has fewer than k images
+        order[rows] = members[numpy.pad(o, ((0, 0), (0, pad)), mode='edge')]
+        dist[rows] = numpy.pad(d, ((0, 0), (0, pad)), mode='edge')
+    return order, dist
+
+
 def nearest_per_class(samples, sample_labels, images, labels, n_classes):
     """:class:`ClassNearest` for each class: every sample's nearest real image of its class."""
     out = []
     for k in range(n_classes):
         members = numpy.flatnonzero(labels == k)
-        fake = samples[sample_labels == k]
+        mine = sample_labels == k
         if len(members) == 0:
             out.append(ClassNearest(0, numpy.zeros(0), numpy.zeros(0, numpy.int64), None))
             continue
-        order, dist = (nearest_neighbours(fake, images[members], k=1) if len(fake)
-                       else (numpy.zeros((0, 1), numpy.int64), numpy.zeros((0, 1))))
+        order, dist = nearest_in_class(samples[mine], sample_labels[mine], images, labels)
         real_median = None
         if len(members) >= 2:
             # The first neighbour of a real image is itself (distance 0, or a
             # duplicate's); the second is its nearest other image.
             _, own = nearest_neighbours(images[members], images[members], k=2)
             real_median = float(numpy.median(own[:, 1]))
-        out.append(ClassNearest(len(members), dist[:, 0], members[order[:, 0]], real_median))
+        out.append(ClassNearest(len(members), dist[:, 0], order[:, 0], real_median))
     return out
 
 
