@@ -176,3 +176,26 @@ def test_morph_weights_start_and_pass_through_the_pure_classes():
     assert len(w) == 5
     numpy.testing.assert_array_equal(w[-1], [0, 0, 1])
     assert shown_classes(3, 10) == [0, 1, 2] and shown_classes(10, 4) == [0, 2, 5, 7]
+
+
+@pytest.mark.parametrize('method', sorted(METHODS))
+def test_every_stabiliser_and_step_schedule_works_with_labels(method):
+    gen_cond, dis_cond = METHODS[method]
+    for extra in (dict(n_dis=2, augment='color,translation,cutout', r1_gamma=1.0,
+                       feature_matching=1.0, instance_noise=0.1, instance_noise_iterations=4),
+                  dict(dis_every=2, joint_batch=True, label_smoothing=0.1)):
+        up = labelled_updater(gen_cond, dis_cond, **extra)
+        observed = steps(up, 3)
+        assert all(numpy.isfinite(v) for obs in observed for v in obs.values()), (extra, observed)
+
+
+def test_the_ema_generator_averages_the_class_tables_too():
+    from dcgan.extensions.ema import GeneratorEMA
+    up = labelled_updater('bn', 'proj')
+    ema = GeneratorEMA(up.gen, decay=0.5, warmup=1)
+    for _ in range(3):
+        steps(up, 1)
+        ema.update()
+    raw, avg = up.gen.bn1.class_gamma.array, ema.ema.bn1.class_gamma.array
+    assert float(numpy.abs(avg).max()) > 0 and float(numpy.abs(avg - raw).max()) > 0
+    assert ema.ema.class_names == up.gen.class_names
