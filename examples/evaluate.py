@@ -2,6 +2,11 @@
 """SWD of a trained generator against its training images (lower is better).
 
     python examples/evaluate.py --gen result/gen_iter_5000.npz --dataset data/sushi
+
+A conditional generator is also scored class by class against its labelled
+folder (SWD, nearest neighbours, a classifier's verdict on its samples):
+
+    python examples/evaluate.py --gen result_cond/gen_iter_5000.npz --dataset data/shapes
 """
 import os
 import sys
