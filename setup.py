@@ -71,6 +71,7 @@ setup(
             'dcgan-train=dcgan.cli.train:main',
             'dcgan-walk=dcgan.cli.walk:main',
             'dcgan-evaluate=dcgan.cli.evaluate:main',
+            'dcgan-report=dcgan.cli.report:main',
         ],
     },
 )

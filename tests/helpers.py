@@ -1,6 +1,8 @@
 """Small builders shared by the tests (tiny nets, a tiny updater)."""
 import chainer
 import numpy
+import pytest
+from chainer import training
 
 import dcgan  # noqa: F401  (applies the compat layer before chainer is used)
 from dcgan.data import ImageArrayDataset, to_float_batch
@@ -54,3 +56,24 @@ def assert_same_picture(got, expected):
     assert got.shape == expected.shape
     diff = got.astype(int) - expected
     assert numpy.abs(diff).max() <= 1 and (diff != 0).mean() < 0.01
+
+
+def run_until_crash(trainer, iteration):
+    """Run ``trainer`` with an extension that raises at ``iteration``, as a
+    crash or Ctrl-C in the middle of training would end it."""
+    @training.make_extension(trigger=(iteration, 'iteration'))
+    def crash(t):
+        raise RuntimeError('stop here')
+    trainer.extend(crash)
+    with pytest.raises(RuntimeError, match='stop here'):
+        trainer.run(show_loop_exception_msg=False)
+
+
+def training_state(trainer):
+    """Every number training depends on: weights, running statistics,
+    optimizer moments, iterator position and RNG streams (to show an
+    extension leaves them as they would be without it)."""
+    arrays = {}
+    chainer.serializers.DictionarySerializer(arrays).save(trainer.updater)
+    arrays['global_rng'] = numpy.random.get_state()[1]
+    return arrays

@@ -18,7 +18,8 @@ from dcgan.extensions.progress_gif import ProgressGif, evenly_spaced, preview_it
 from dcgan.models.nets import Discriminator, Generator
 from dcgan.training.rng import TrainingRandom
 from dcgan.training.updater import DCGANUpdater
-from tests.helpers import assert_same_picture
+from tests.helpers import assert_same_picture, run_until_crash
+from tests.helpers import training_state as state
 
 
 def tiny_trainer(out, iterations=4, seed=0):
@@ -39,15 +40,6 @@ def tiny_trainer(out, iterations=4, seed=0):
 def gif_frames(path):
     with Image.open(path) as im:
         return [numpy.asarray(f.convert('RGB')) for f in ImageSequence.Iterator(im)]
-
-
-def state(trainer):
-    """Every number training depends on: weights, running statistics,
-    optimizer moments, iterator position and RNG streams."""
-    arrays = {}
-    chainer.serializers.DictionarySerializer(arrays).save(trainer.updater)
-    arrays['global_rng'] = numpy.random.get_state()[1]
-    return arrays
 
 
 def test_extensions_leave_training_unchanged(tmp_path):
@@ -196,11 +188,5 @@ def test_walk_extension_does_not_render_after_an_interrupted_run(tmp_path):
     trainer = tiny_trainer(tmp_path, iterations=5)
     trainer.extend(walk_gif.LatentWalkGif(trainer.updater.gen, n_keypoints=2,
                                           frames_per_segment=1), trigger=(2, 'iteration'))
-
-    @training.make_extension(trigger=(3, 'iteration'))
-    def crash(t):
-        raise RuntimeError('stop here')
-    trainer.extend(crash)
-    with pytest.raises(RuntimeError, match='stop here'):
-        trainer.run(show_loop_exception_msg=False)
+    run_until_crash(trainer, 3)
     assert sorted(os.listdir(str(tmp_path / 'walk'))) == ['walk_iter_2.gif']

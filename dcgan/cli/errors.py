@@ -13,6 +13,14 @@ def fail(message, code=2):
     sys.exit(code)
 
 
+def run_command(run, argv=None):
+    """``run(argv)``, a command's work, with a UsageError printed as one line."""
+    try:
+        return run(argv)
+    except UsageError as e:
+        fail(str(e))
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse, but a bad flag gets one line instead of the whole usage,
     and ``--snake_case`` and ``--kebab-case`` spellings of a flag both work

@@ -10,11 +10,14 @@ import numpy
 from chainer.training import extensions
 
 from dcgan.cli import console
+from dcgan.cli.train_command import command_line
 from dcgan.cli.walk import CPU_BATCH, GPU_BATCH
 from dcgan.extensions.ema import GeneratorEMA, snapshot_ema
+from dcgan.extensions.html_report import HTMLReport
 from dcgan.extensions.lr_decay import LearningRateDecay
 from dcgan.extensions.metric_plot import MetricPlot
 from dcgan.extensions.nan_guard import NaNGuard
+from dcgan.extensions.morph_gif import ClassMorphGif
 from dcgan.extensions.nearest_grid import NearestGrid
 from dcgan.extensions.preview import PreviewGrid
 from dcgan.extensions.progress_gif import ProgressGif
@@ -56,14 +59,16 @@ def _check_trigger(interval, snapshot_trigger):
     return (interval, 'iteration') if interval else None
 
 
-def add_quality_checks(trainer, args, sample_gen, images, snapshot_trigger, display_trigger):
+def add_quality_checks(trainer, args, sample_gen, images, snapshot_trigger, display_trigger,
+                       labels=None):
     """swd (logged and plotted in swd.png) and nearest/nearest_iter_N.png.
-    Returns the report keys they add."""
+    ``labels``: the images' classes, which a conditional generator's SWD
+    samples follow. Returns the report keys they add."""
     keys = []
     trigger = _check_trigger(args.swd_interval, snapshot_trigger)
     if trigger is not None:
-        trainer.extend(SWDReport(sample_gen, images, n_images=args.swd_samples, seed=0),
-                       trigger=trigger)
+        trainer.extend(SWDReport(sample_gen, images, n_images=args.swd_samples, seed=0,
+                                 labels=labels), trigger=trigger)
         trainer.extend(MetricPlot(['swd'], 'swd.png'), trigger=display_trigger,
                        name='swd_plot')
         keys.append('swd')
@@ -75,16 +80,22 @@ def add_quality_checks(trainer, args, sample_gen, images, snapshot_trigger, disp
 
 
 def add_gifs(trainer, args, sample_gen, device, snapshot_trigger):
-    """walk/walk_iter_N.gif + walk.gif and progress.gif (both on by default)."""
+    """walk/walk_iter_N.gif + walk.gif and progress.gif (both on by default);
+    for a conditional generator also morph/morph_iter_N.gif + morph.gif."""
     if args.walk_gif:
         trigger = IntervalOrEnd(args.walk_interval) if args.walk_interval else snapshot_trigger
         on_cpu = device is None or device.xp is numpy
+        batch_size = CPU_BATCH if on_cpu else GPU_BATCH
         trainer.extend(LatentWalkGif(
             sample_gen, n_keypoints=args.walk_keypoints,
             frames_per_segment=args.walk_frames, grid=args.walk_grid,
             method=args.walk_interp, seed=args.seed,
-            batch_size=CPU_BATCH if on_cpu else GPU_BATCH,
-            duration_ms=args.walk_duration), trigger=trigger)
+            batch_size=batch_size, duration_ms=args.walk_duration), trigger=trigger)
+        if sample_gen.n_classes:
+            trainer.extend(ClassMorphGif(
+                sample_gen, frames_per_segment=args.walk_frames, grid=args.walk_grid,
+                seed=args.seed, batch_size=batch_size, duration_ms=args.walk_duration),
+                trigger=trigger)
     if args.progress_gif:
         # Rebuilt whenever the preview grids are written (at snapshots).
         trainer.extend(ProgressGif(duration_ms=args.progress_duration,
@@ -121,3 +132,10 @@ def add_preview(trainer, args, sample_gen, snapshot_trigger):
     """preview/imageNNNNNNNN.png, the example's grid from fixed noise."""
     trainer.extend(PreviewGrid(sample_gen, args.preview_rows, args.preview_cols, args.seed),
                    trigger=snapshot_trigger)
+
+
+def add_html_report(trainer, args, stop_iteration, snapshot_trigger):
+    """report.html (unless --no-report), after the files it shows."""
+    if args.report:
+        trainer.extend(HTMLReport(command=command_line(vars(args)),
+                                  stop_iteration=stop_iteration), trigger=snapshot_trigger)

@@ -6,6 +6,7 @@ untouched: the generator runs in test mode without backprop, they draw from
 their own random generators, and they write atomically.
 """
 from dcgan.extensions.ema import GeneratorEMA  # noqa: F401
+from dcgan.extensions.html_report import HTMLReport  # noqa: F401
 from dcgan.extensions.lr_decay import LearningRateDecay  # noqa: F401
 from dcgan.extensions.metric_plot import MetricPlot  # noqa: F401
 from dcgan.extensions.nan_guard import NaNGuard  # noqa: F401

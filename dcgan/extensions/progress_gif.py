@@ -10,30 +10,12 @@ from the abandoned future). Decoded frames are cached in memory.
 """
 import glob
 import os
-import re
 
 import numpy
 from chainer import training
 
 from dcgan.io import imaging
-
-_DIGITS = re.compile(r'(\d+)(?!.*\d)')
-
-
-def preview_iteration(path):
-    """The iteration in a preview's file name (its last run of digits)."""
-    match = _DIGITS.search(os.path.basename(path))
-    return int(match.group(1)) if match else None
-
-
-def evenly_spaced(items, limit):
-    """At most ``limit`` items spread over ``items``, first and last kept."""
-    if limit is None or len(items) <= limit:
-        return list(items)
-    if limit <= 1:
-        return [items[-1]]
-    picks = numpy.linspace(0, len(items) - 1, limit).round().astype(int)
-    return [items[i] for i in sorted(set(picks.tolist()))]
+from dcgan.io.run_folder import evenly_spaced, preview_iteration
 
 
 class ProgressGif(training.Extension):

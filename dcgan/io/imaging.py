@@ -81,6 +81,14 @@ def atomic_write(path, write):
     return path
 
 
+def save_text(path, text):
+    """Write ``text`` as UTF-8, atomically (JSON records, HTML pages)."""
+    def write(tmp):
+        with open(tmp, 'w', encoding='utf-8') as f:
+            f.write(text)
+    return atomic_write(path, write)
+
+
 def save_png(path, hwc):
     """Write an (H, W, C) uint8 image (C = 1 or 3) as PNG, atomically."""
     return atomic_write(path, lambda tmp: _pil_image(hwc).save(tmp, format='PNG'))
