@@ -102,6 +102,7 @@ def data_rows(run):
     if args:
         rows.append(('source', args.get('dataset') or 'built-in demo data'))
     for key, name in (('images', 'images used'), ('skipped', 'images skipped'),
+                      ('unlabelled', 'images without a label'), ('labels_from', 'labels from'),
                       ('resolution', 'resolution (px)'), ('channels', 'channels')):
         if key in data:
             rows.append((name, data[key]))
