@@ -61,6 +61,11 @@ CONFIGS = {
     'lsgan-every': ['--loss', 'lsgan', '--dis_every', '2', '--lr-decay', '0.5'],
     'order-flip': ['--update_order', 'example', '--flip', '--ema', '0.9'],
     'gray-28px': ['--channels', '1', '--resolution', '28'],
+    # Labels (the demo shapes: disc, maki, ring).
+    'cond-proj': ['--cond', 'proj'],
+    'cond-concat-warmup': ['--cond', 'concat', '--cond-warmup', '0:2'],
+    'cond-acgan-uniform': ['--cond', 'acgan', '--label-sampling', 'uniform', '--ema', '0.9'],
+    'semi-supervised': ['--semi-supervised'],
 }
 
 
