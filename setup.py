@@ -72,6 +72,8 @@ setup(
             'dcgan-walk=dcgan.cli.walk:main',
             'dcgan-evaluate=dcgan.cli.evaluate:main',
             'dcgan-report=dcgan.cli.report:main',
+            'dcgan-pix2pix=dcgan.cli.pix2pix:main',
+            'dcgan-translate=dcgan.cli.translate:main',
         ],
     },
 )

@@ -73,7 +73,7 @@ class GeneratorEMA(extension.Extension):
     priority = extension.PRIORITY_WRITER
 
     def __init__(self, gen, decay=0.999, stat_batches=4, stat_batchsize=64, stat_seed=0,
-                 warmup=DEFAULT_WARMUP):
+                 warmup=DEFAULT_WARMUP, stat_inputs=None):
         if not 0.0 <= decay < 1.0:
             raise ValueError('EMA decay must be in [0, 1), got {}'.format(decay))
         if not warmup >= 1.0:
@@ -84,6 +84,9 @@ class GeneratorEMA(extension.Extension):
         self.stat_batches = int(stat_batches)
         self.stat_batchsize = int(stat_batchsize)
         self.stat_seed = int(stat_seed)
+        # A generator without z (pix2pix's U-Net) is given its statistics
+        # batches: stat_inputs(k) is the k-th, a host array.
+        self.stat_inputs = stat_inputs
         self.ema = gen.copy(mode='copy')
         self.ema.add_hook(_RefreshBeforeUse(self))
         self.n_updates = 0
@@ -133,6 +136,9 @@ class GeneratorEMA(extension.Extension):
                     # Running average with decay k / (k + 1): the plain mean.
                     for link in norms:
                         link.decay = k / (k + 1.0)
+                    if self.stat_inputs is not None:
+                        self.ema(self.ema.device.send(self.stat_inputs(k)))
+                        continue
                     z = rng.uniform(-1, 1, (self.stat_batchsize, self.ema.n_hidden, 1, 1))
                     z = self.ema.device.send(z.astype(numpy.float32))
                     if getattr(self.ema, 'n_classes', 0):  # statistics shared by all classes
