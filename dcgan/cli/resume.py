@@ -7,9 +7,11 @@ import zipfile
 import zlib
 
 import chainer
+import numpy
 
 from dcgan.cli.errors import UsageError
 from dcgan.extensions.snapshot import snapshot_files
+from dcgan.training.distributed import PROCESSES_KEY
 
 # Arguments that shape the optimisation but not the networks: a snapshot
 # continues under new values, which a user should hear about (a resume that
@@ -70,11 +72,31 @@ class UnreadableSnapshot(UsageError):
     """A snapshot file that cannot be read at all (truncated, not a zip)."""
 
 
-def load_snapshot(path, trainer):
-    """Load a trainer snapshot; UsageError naming the file on any problem."""
+def recorded_processes(path):
+    """How many processes wrote the trainer snapshot ``path`` (1: no mpiexec)."""
+    with zipfile.ZipFile(path) as f:  # BadZipFile for a truncated file, as load_npz
+        name = PROCESSES_KEY + '.npy'
+        if name not in f.namelist():
+            return 1
+        with f.open(name) as entry:
+            return int(numpy.load(entry))
+
+
+def load_snapshot(path, trainer, processes=1):
+    """Load a trainer snapshot written by as many ``processes`` as this run
+    has; UsageError naming the file on any problem."""
     if not os.path.isfile(path):
         raise UsageError('--resume {}: no such file'.format(path))
     try:
+        written_by = recorded_processes(path)
+        if written_by != processes:
+            raise UsageError(
+                '{} was written by {} and this run has {}: resume it with {} (the global '
+                'batch and the random streams depend on it), or pass --no-auto-resume or '
+                'another --out to start over'.format(
+                    path, _processes(written_by), _processes(processes),
+                    'mpiexec -n {} ... --communicator'.format(written_by) if written_by > 1
+                    else 'one process (no mpiexec, no --communicator)'))
         chainer.serializers.load_npz(path, trainer)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error, pickle.UnpicklingError) as e:
         # numpy.load takes a file that is not a zip for a pickle.
@@ -89,7 +111,11 @@ def load_snapshot(path, trainer):
                          'was trained with (see config.json beside it)'.format(path, e))
 
 
-def load_newest_snapshot(out, trainer):
+def _processes(n):
+    return '1 process' if n == 1 else '{} processes'.format(n)
+
+
+def load_newest_snapshot(out, trainer, processes=1):
     """Load the newest readable snapshot in ``out`` and return its path.
 
     A newest file that cannot be read (say, cut short by a full disk) is
@@ -100,7 +126,7 @@ def load_newest_snapshot(out, trainer):
     found = snapshot_files(out)
     for _, path in reversed(found):
         try:
-            load_snapshot(path, trainer)
+            load_snapshot(path, trainer, processes)
             return path
         except UnreadableSnapshot as e:
             print('warning: {}; trying the one before it'.format(e), file=sys.stderr)

@@ -12,7 +12,7 @@ from chainer import training
 
 from dcgan import data
 from dcgan.cli import resume as resuming
-from dcgan.cli import cond_options, stabiliser_options
+from dcgan.cli import cond_options, distributed_options, stabiliser_options
 from dcgan.cli.devices import get_device
 from dcgan.cli.errors import UsageError, fail
 from dcgan.cli.train_args import parse_arguments
@@ -24,7 +24,7 @@ from dcgan.extensions.nan_guard import TrainingDiverged
 from dcgan.io import model_files
 from dcgan.models import ArchitectureError, Discriminator, Generator
 from dcgan.ops.malloc import reuse_freed_memory
-from dcgan.training import DCGANUpdater, make_iterator, optimizers
+from dcgan.training import DCGANUpdater, distributed, make_iterator, optimizers
 from dcgan.training.triggers import IntervalOrEnd
 
 
@@ -110,30 +110,33 @@ def make_optimizer(model, alpha, beta1, weight_decay):
     return optimizer
 
 
-def stop_iteration(args, n_images):
-    """The iteration training stops at (--iteration, or where --epoch ends)."""
+def stop_iteration(args, n_images, processes=1):
+    """The iteration training stops at (--iteration, or where --epoch ends;
+    each iteration takes --batchsize images on each of ``processes``)."""
     if args.iteration:
         return args.iteration
-    return -(-args.epoch * n_images // args.batchsize)
+    return -(-args.epoch * n_images // (args.batchsize * processes))
 
 
-def build_updater(args, gen, dis, folder, device, last_iteration):
+def build_updater(args, gen, dis, folder, device, last_iteration, comm=None):
     """The DCGANUpdater over a seeded shuffle of ``folder``'s images (with
     their labels when used); schedules (the instance noise) end at
-    ``last_iteration``."""
+    ``last_iteration``. With ``comm``, one of its data-parallel ranks."""
     images = folder.images
-    if len(images) < args.batchsize:
-        raise UsageError('--batchsize {} is larger than the {} training images; use '
+    processes = distributed_options.processes(comm)
+    if len(images) < args.batchsize * processes:
+        raise UsageError('--batchsize {}{} is larger than the {} training images; use '
                          '--batchsize {} or fewer'.format(
-                             args.batchsize, len(images), len(images)))
+                             args.batchsize, ' x {} processes'.format(processes)
+                             if processes > 1 else '', len(images), len(images) // processes))
     if cond_options.uses_labels(args):
         dataset, converter = data.LabelledArrayDataset(images, folder.labels), \
             data.to_labelled_batch
     else:
         dataset, converter = data.ImageArrayDataset(images), data.to_float_batch
-    iterator = make_iterator(dataset, args.batchsize, seed=args.seed,
+    iterator = make_iterator(dataset, args.batchsize * processes, seed=args.seed,
                              balance_labels=cond_options.balance_labels(args, folder))
-    return DCGANUpdater(
+    updater = DCGANUpdater(
         models=(gen, dis), iterator=iterator, device=device,
         optimizer={'gen': make_optimizer(gen, args.lr_gen, args.beta1_gen, args.weight_decay),
                    'dis': make_optimizer(dis, args.lr_dis, args.beta1_dis, args.weight_decay)},
@@ -141,6 +144,9 @@ def build_updater(args, gen, dis, folder, device, last_iteration):
         dis_every=args.dis_every, update_order=args.update_order, flip=args.flip,
         seed=args.seed, **stabiliser_options.updater_kwargs(args, last_iteration),
         **cond_options.updater_kwargs(args, folder))
+    if comm is not None:
+        distributed.parallelize(updater, comm, args.random_streams, args.sync_bn)
+    return updater
 
 
 def count_parameters(chain):
@@ -154,7 +160,7 @@ def describe_snapshots(args):
            'dis_iter_N.npz all kept'.format(args.snapshot_interval, kept)
 
 
-def print_summary(device, args, folder, gen, dis, length):
+def print_summary(device, args, folder, gen, dis, length, comm=None):
     source = args.dataset or 'built-in demo data ({} images)'.format(len(folder.images))
     print('Device: {}'.format(device))
     print('# Data: {}: {} images used, {} skipped'.format(
@@ -172,11 +178,14 @@ def print_summary(device, args, folder, gen, dis, length):
     classes = cond_options.summary_line(args, folder)
     if classes:
         print('# ' + classes)
+    processes = distributed_options.summary_line(args, comm)
+    if processes:
+        print('# ' + processes)
     print('')
     sys.stdout.flush()
 
 
-def write_config(out, gen, dis, args, folder):
+def write_config(out, gen, dis, args, folder, comm=None):
     record = {'images': len(folder.images), 'skipped': len(folder.skipped),
               'resolution': folder.resolution, 'channels': folder.channels}
     if cond_options.uses_labels(args):
@@ -184,8 +193,8 @@ def write_config(out, gen, dis, args, folder):
                       class_counts=[int(c) for c in folder.counts],
                       unlabelled=folder.n_unlabelled, labels_from=folder.source)
     model_files.save_config(
-        os.path.join(out, 'config.json'), gen, dis, args=cond_options.recorded_args(args),
-        data=record)
+        os.path.join(out, 'config.json'), gen, dis,
+        args=distributed_options.recorded(cond_options.recorded_args(args), comm), data=record)
 
 
 def warn_changed_settings(folder, args):
@@ -197,20 +206,25 @@ def warn_changed_settings(folder, args):
                   ', '.join('{} {} -> {}'.format(k, a, b) for k, a, b in changed)))
 
 
-def resume(trainer, args, gen, dis):
+def resume(trainer, args, gen, dis, comm=None):
     """Continue from --resume, else (unless --no-auto-resume) from the newest
-    readable snapshot in --out. Returns the file, or None for a fresh start."""
-    if args.resume:
-        resuming.load_snapshot(args.resume, trainer)
-        path = args.resume
-    elif args.auto_resume and resuming.newest_snapshot(args.out):
-        resuming.check_same_run(args.out, gen.config(), dis.config())
-        path = resuming.load_newest_snapshot(args.out, trainer)
-    else:
-        return None
-    print('Resuming from {} (iteration {}); --no-auto-resume starts over'.format(
-        path, trainer.updater.iteration))
-    warn_changed_settings(os.path.dirname(path) or '.', args)
+    readable snapshot in --out. Returns the file, or None for a fresh start.
+    With ``comm``, rank 0 chooses and reads it and every rank loads it."""
+    path = None
+    if distributed_options.is_root(comm):
+        processes = distributed_options.processes(comm)
+        if args.resume:
+            resuming.load_snapshot(args.resume, trainer, processes)
+            path = args.resume
+        elif args.auto_resume and resuming.newest_snapshot(args.out):
+            resuming.check_same_run(args.out, gen.config(), dis.config())
+            path = resuming.load_newest_snapshot(args.out, trainer, processes)
+        if path:
+            print('Resuming from {} (iteration {}); --no-auto-resume starts over'.format(
+                path, trainer.updater.iteration))
+            warn_changed_settings(os.path.dirname(path) or '.', args)
+    if comm is not None:
+        distributed_options.load_on_other_ranks(comm, path, trainer)
     return path
 
 
@@ -228,45 +242,55 @@ def train(trainer, args):
 
 def run(argv=None):
     args = parse_arguments(argv)
-    device = use_device(args.device)
-    folder = load_training_images(args)
+    comm = distributed_options.make_communicator(args)  # None: one process, no MPI
+    root = distributed_options.is_root(comm)  # prints and writes the files
+    device = use_device(distributed_options.device_spec(args, comm))
+    folder = distributed.share(comm, lambda: load_training_images(args))
     if args.resolution is None:
         args.resolution = folder.resolution  # recorded in config.json
     gen, dis = build_models(args, folder, device)
     # One run length for every schedule (instance noise, --lr-decay), so
     # --epoch runs decay like --iteration runs.
-    last_iteration = stop_iteration(args, len(folder.images))
-    updater = build_updater(args, gen, dis, folder, device, last_iteration)
+    last_iteration = stop_iteration(args, len(folder.images),
+                                    distributed_options.processes(comm))
+    updater = build_updater(args, gen, dis, folder, device, last_iteration, comm)
 
     length = (args.iteration, 'iteration') if args.iteration else (args.epoch, 'epoch')
-    os.makedirs(args.out, exist_ok=True)
+    if root:
+        os.makedirs(args.out, exist_ok=True)
     trainer = training.Trainer(updater, length, out=args.out)
     snapshot_trigger = IntervalOrEnd(args.snapshot_interval)
     display_trigger = (args.display_interval, 'iteration')
+    if comm is not None:  # every rank: averaged reports, per-rank state in snapshots
+        trainer.extend(distributed.RankState(comm, updater, (gen, dis), snapshot_trigger,
+                                             args.sync_bn))
     add_guards(trainer, args, gen, dis, updater, last_iteration)
-    sample_gen = add_ema(trainer, args, gen, snapshot_trigger)
-    report_keys = add_quality_checks(trainer, args, sample_gen, folder.images,
-                                     snapshot_trigger, display_trigger,
-                                     labels=getattr(folder, 'labels', None))
-    add_gifs(trainer, args, sample_gen, device, snapshot_trigger)
-    add_snapshots(trainer, args, gen, dis, snapshot_trigger)
-    add_reports(trainer, args, report_keys, display_trigger)
-    add_preview(trainer, args, sample_gen, snapshot_trigger)
-    add_html_report(trainer, args, last_iteration, snapshot_trigger)
-
-    print_summary(device, args, folder, gen, dis, length)
-    resume(trainer, args, gen, dis)
-    write_config(args.out, gen, dis, args, folder)
+    sample_gen = add_ema(trainer, args, gen, snapshot_trigger, save=root)
+    if root:  # the files, from rank 0 alone
+        report_keys = add_quality_checks(trainer, args, sample_gen, folder.images,
+                                         snapshot_trigger, display_trigger,
+                                         labels=getattr(folder, 'labels', None))
+        add_gifs(trainer, args, sample_gen, device, snapshot_trigger)
+        add_snapshots(trainer, args, gen, dis, snapshot_trigger)
+        add_reports(trainer, args, report_keys, display_trigger)
+        add_preview(trainer, args, sample_gen, snapshot_trigger)
+        add_html_report(trainer, args, last_iteration, snapshot_trigger)
+        print_summary(device, args, folder, gen, dis, length, comm)
+    resume(trainer, args, gen, dis, comm)
+    if root:
+        write_config(args.out, gen, dis, args, folder, comm)
     return train(trainer, args)
 
 
 def main(argv=None):
-    try:
-        return run(argv)
-    except (UsageError, TrainingDiverged) as e:
-        # TrainingDiverged: the NaN guard's sentence (the iteration and what
-        # went non-finite); earlier snapshots are untouched.
-        fail(str(e))
+    # Under mpiexec a process that fails ends the whole job, with its error.
+    with distributed_options.one_failure_ends_all():
+        try:
+            return run(argv)
+        except (UsageError, TrainingDiverged) as e:
+            # TrainingDiverged: the NaN guard's sentence (the iteration and what
+            # went non-finite); earlier snapshots are untouched.
+            fail(str(e))
 
 
 if __name__ == '__main__':

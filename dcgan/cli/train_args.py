@@ -1,6 +1,6 @@
 """The training command's flags: Chainer example's names and defaults first,
 then this project's groups; and the checks that refuse impossible values."""
-from dcgan.cli import cond_options, gif_options, stabiliser_options
+from dcgan.cli import cond_options, distributed_options, gif_options, stabiliser_options
 from dcgan.cli.argtypes import positive_float, positive_int, snapshot_count
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
@@ -34,16 +34,7 @@ def build_parser():
     parser.add_argument('--display_interval', type=positive_int, default=100,
                         help='iterations between log lines')
 
-    g = parser.add_argument_group('length and resumption')
-    g.add_argument('--iteration', type=positive_int, default=None,
-                   help='train for this many iterations (overrides --epoch)')
-    g.add_argument('--no-auto-resume', dest='auto_resume', action='store_false',
-                   help='start over even if --out holds snapshots of the same run')
-    g.add_argument('--keep-snapshots', type=snapshot_count, default=DEFAULT_KEEP, metavar='N',
-                   help='keep the newest N snapshot_iter_N.npz in --out (default {}; older '
-                        'ones are deleted once a newer one is complete); "all" keeps every '
-                        'one. gen_iter_N.npz and dis_iter_N.npz are always kept'
-                   .format(DEFAULT_KEEP))
+    add_length_arguments(parser)
 
     g = parser.add_argument_group('data')
     g.add_argument('--resolution', type=positive_int, default=None,
@@ -102,7 +93,22 @@ def build_parser():
     stabiliser_options.add_arguments(parser)
     cond_options.add_arguments(parser)
     gif_options.add_arguments(parser)
+    distributed_options.add_arguments(parser)
     return parser
+
+
+def add_length_arguments(parser):
+    """--iteration, --no-auto-resume and --keep-snapshots (also dcgan-pix2pix's)."""
+    g = parser.add_argument_group('length and resumption')
+    g.add_argument('--iteration', type=positive_int, default=None,
+                   help='train for this many iterations (overrides --epoch)')
+    g.add_argument('--no-auto-resume', dest='auto_resume', action='store_false',
+                   help='start over even if --out holds snapshots of the same run')
+    g.add_argument('--keep-snapshots', type=snapshot_count, default=DEFAULT_KEEP, metavar='N',
+                   help='keep the newest N snapshot_iter_N.npz in --out (default {}; older '
+                        'ones are deleted once a newer one is complete); "all" keeps every '
+                        'one. gen_iter_N.npz and dis_iter_N.npz are always kept'
+                   .format(DEFAULT_KEEP))
 
 
 def check_arguments(args, parser):
@@ -120,6 +126,7 @@ def check_arguments(args, parser):
     stabiliser_options.check_arguments(args, parser)
     cond_options.check_arguments(args, parser)
     gif_options.check_arguments(args, parser)
+    distributed_options.check_arguments(args, parser)
 
 
 def parse_arguments(argv=None):

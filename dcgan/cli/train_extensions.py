@@ -39,14 +39,16 @@ def add_guards(trainer, args, gen, dis, updater, stop_iteration):
                                          args.lr_decay))
 
 
-def add_ema(trainer, args, gen, snapshot_trigger):
-    """--ema: an averaged generator, saved as gen_ema_iter_N.npz. Returns the
-    generator previews, GIFs and checks sample from (the EMA's, or ``gen``)."""
+def add_ema(trainer, args, gen, snapshot_trigger, save=True):
+    """--ema: an averaged generator, saved as gen_ema_iter_N.npz (unless not
+    ``save``: on the ranks that write nothing). Returns the generator
+    previews, GIFs and checks sample from (the EMA's, or ``gen``)."""
     if not args.ema:
         return gen
     ema = GeneratorEMA(gen, decay=args.ema, warmup=args.ema_warmup)
     trainer.extend(ema)
-    trainer.extend(snapshot_ema(ema), trigger=snapshot_trigger, name='snapshot_gen_ema')
+    if save:
+        trainer.extend(snapshot_ema(ema), trigger=snapshot_trigger, name='snapshot_gen_ema')
     if args.nan_guard:
         trainer.get_extension('nan_guard').models['gen_ema'] = ema.ema
     return ema.ema

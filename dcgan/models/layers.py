@@ -94,7 +94,12 @@ def batch_norm(link, x):
 
     The fast path covers training with batch statistics and the default
     axes (what the nets use); evaluation mode and fine-tuning use the link.
+    While training across processes with synced statistics, the function in
+    ``chainer.config.dcgan_batch_norm`` (dcgan.training.distributed) runs.
     """
+    synced = _synced_batch_norm()
+    if synced is not None:
+        return synced(link, x, link.gamma, link.beta)
     if not (_fast(x) and chainer.config.train and link.axis is None
             and link.avg_mean is not None):
         return link(x)
@@ -111,6 +116,12 @@ def batch_norm(link, x):
     return ops.batch_normalization(
         x, gamma, beta, eps=link.eps, running_mean=avg_mean,
         running_var=avg_var, decay=link.decay)
+
+
+def _synced_batch_norm():
+    # Set only around a multi-process update (never in test mode there).
+    synced = getattr(chainer.config, 'dcgan_batch_norm', None)
+    return synced if synced is not None and chainer.config.train else None
 
 
 def relu(x):
@@ -147,6 +158,9 @@ def normalize(link, x):
     if not chainer.config.train:
         return F.fixed_batch_normalization(x, one, zero, link.avg_mean,
                                            link.avg_var, link.eps)
+    synced = _synced_batch_norm()
+    if synced is not None:
+        return synced(link, x, one, zero)
     avg_mean, avg_var = link.avg_mean, link.avg_var
     if chainer.config.in_recomputing:
         avg_mean = avg_var = None
