@@ -18,13 +18,16 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKED = ('README.md', 'docs/small-data.md', 'docs/speed.md', 'docs/report.md',
-           'docs/gpu.md', 'datasets/README.md')
+           'docs/gpu.md', 'docs/pix2pix.md', 'datasets/README.md')
 ENTRY_POINTS = {'dcgan-train': 'examples/train_dcgan.py',
                 'dcgan-walk': 'examples/walk.py',
                 'dcgan-evaluate': 'examples/evaluate.py',
-                'dcgan-report': 'examples/report.py'}
+                'dcgan-report': 'examples/report.py',
+                'dcgan-pix2pix': 'examples/train_pix2pix.py',
+                'dcgan-translate': 'examples/translate.py'}
 EXAMPLES = ('examples/train_dcgan.py', 'examples/walk.py',
-            'examples/evaluate.py', 'examples/nearest.py', 'examples/report.py')
+            'examples/evaluate.py', 'examples/nearest.py', 'examples/report.py',
+            'examples/train_pix2pix.py', 'examples/translate.py')
 FLAG = re.compile(r'(?<![\w-])(--?[A-Za-z][\w-]*)')
 FENCE = re.compile(r'^```(\w*)\n(.*?)^```', re.S | re.M)
 SPAN = re.compile(r'`([^`]+)`')

@@ -144,11 +144,12 @@ def add_previews(trainer, args, sample_gen, train_pairs, held_pairs, snapshot_tr
     held = shown_pairs(held_pairs, len(held_pairs.names), size)
     if not len(held[0]):
         return
-    trainer.extend(PairedReport(sample_gen, held[0], held[1], args.test_mode, args.seed),
-                   trigger=snapshot_trigger)
+    trainer.extend(PairedReport(sample_gen, held[0], held[1], args.test_mode, args.seed,
+                                batchsize=args.batchsize), trigger=snapshot_trigger)
     shown = (held[0][:args.preview_held], held[1][:args.preview_held])
     trainer.extend(PairGrid(sample_gen, shown, shown_pairs(train_pairs, args.preview_train, size),
-                            args.test_mode, args.seed), trigger=snapshot_trigger)
+                            args.test_mode, args.seed, batchsize=args.batchsize),
+                   trigger=snapshot_trigger)
     trainer.extend(MetricPlot(['val/l1'], 'val_l1.png'), trigger=display_trigger,
                    name='val_l1_plot')
     trainer.extend(MetricPlot(['val/psnr'], 'val_psnr.png'), trigger=display_trigger,

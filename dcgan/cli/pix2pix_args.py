@@ -1,14 +1,14 @@
 """dcgan-pix2pix's flags: Chainer's example-style names first (as chainer-pix2pix's
 train_facade.py), then data, networks, optimisation, stabilisers, output."""
-from dcgan.cli.argtypes import positive_float, positive_int, snapshot_count
+from dcgan.cli.argtypes import positive_float, positive_int
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
+from dcgan.cli.train_args import add_length_arguments
 from dcgan.data import DatasetError, parse_background
 from dcgan.data.make_input import RULES
 from dcgan.data.pairs import DIRECTIONS
 from dcgan.evaluation.paired import TEST_MODES
 from dcgan.extensions.ema import DEFAULT_WARMUP
-from dcgan.extensions.snapshot import DEFAULT_KEEP
 from dcgan.models.patchgan import PATCH_SIZES
 from dcgan.models.unet import NORMS
 from dcgan.training.augment import AugmentError, parse_policy
@@ -44,14 +44,7 @@ def build_parser():
     parser.add_argument('--display_interval', type=positive_int, default=100,
                         help='iterations between log lines')
 
-    g = parser.add_argument_group('length and resumption')
-    g.add_argument('--iteration', type=positive_int, default=None,
-                   help='train for this many iterations (overrides --epoch)')
-    g.add_argument('--no-auto-resume', dest='auto_resume', action='store_false',
-                   help='start over even if --out holds snapshots of the same run')
-    g.add_argument('--keep-snapshots', type=snapshot_count, default=DEFAULT_KEEP, metavar='N',
-                   help='keep the newest N snapshot_iter_N.npz (default {}); "all" keeps '
-                        'every one'.format(DEFAULT_KEEP))
+    add_length_arguments(parser)
 
     g = parser.add_argument_group('data')
     g.add_argument('--direction', choices=DIRECTIONS, default='AtoB',
@@ -129,9 +122,10 @@ def build_parser():
                    help='keep training when a loss or weight becomes NaN/inf')
 
     g = parser.add_argument_group('output')
-    g.add_argument('--test-mode', choices=TEST_MODES, default='paper',
-                   help='grids and scores: paper = one image at a time with its own batch '
-                        'statistics and dropout on; eval = running statistics, no dropout')
+    g.add_argument('--test-mode', choices=TEST_MODES, default=None,
+                   help='grids and scores: paper = batch statistics of --batchsize images and '
+                        'dropout on (the paper\'s, at batch 1); eval = running statistics, no '
+                        'dropout (default: paper at --batchsize 1, else eval)')
     g.add_argument('--preview-train', type=int, default=4, metavar='N',
                    help='training pairs shown below the held-out ones in the grid')
     g.add_argument('--preview-held', type=int, default=8, metavar='N',
@@ -149,6 +143,8 @@ def check_arguments(args, parser):
             setattr(args, name, value)
     if not args.dataset and args.make_input is None:
         args.make_input = 'lineart'
+    if args.test_mode is None:
+        args.test_mode = 'paper' if args.batchsize == 1 else 'eval'
     if args.load_size is None:
         args.load_size = -(-args.resolution * 286 // 256)
     if args.load_size < args.resolution:

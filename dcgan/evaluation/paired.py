@@ -2,10 +2,11 @@
 
 ``translate`` runs a U-Net generator without backprop and without touching
 training: in ``'paper'`` mode (the paper's and pytorch-CycleGAN-and-pix2pix's
-default) one image at a time in training mode, so batch norm uses that
-image's own statistics and dropout is on, with masks from a private seeded
-stream; the running statistics are put back afterwards. ``'eval'`` mode uses
-the running statistics and no dropout.
+default, with their batch of 1) in training mode, so batch norm uses the
+statistics of each batch of ``batchsize`` images and dropout is on, with
+masks from a private seeded stream; the running statistics are put back
+afterwards. ``'eval'`` mode uses the running statistics and no dropout: the
+one that matches a model trained on batches of more than one.
 
 Scores, per image then averaged, on host arrays:
 
@@ -37,7 +38,7 @@ def as_float(images):
     return numpy.asarray(images, dtype=numpy.float64)
 
 
-def translate(gen, inputs, test_mode='paper', seed=0, batchsize=16):
+def translate(gen, inputs, test_mode='paper', seed=0, batchsize=1):
     """float32 outputs in [0, 1] (host, N C H W) of ``gen`` for uint8 or float ``inputs``."""
     if test_mode not in TEST_MODES:
         raise ValueError('test_mode must be paper or eval, got {!r}'.format(test_mode))
@@ -51,8 +52,8 @@ def translate(gen, inputs, test_mode='paper', seed=0, batchsize=16):
         else:
             rng = TrainingRandom(seed)
             with chainer.using_config('train', True), statistics_kept(gen):
-                for i in range(len(x)):
-                    outputs.append(_host(gen(gen.device.send(x[i:i + 1]), rng=rng)))
+                for i in range(0, len(x), batchsize):
+                    outputs.append(_host(gen(gen.device.send(x[i:i + batchsize]), rng=rng)))
     return numpy.concatenate(outputs) if outputs else numpy.zeros((0,) + x.shape[1:], 'f')
 
 

@@ -28,9 +28,9 @@ def pair_rows(inputs, outputs, targets):
     return numpy.stack(cells, axis=1).reshape((-1,) + cells[0].shape[1:])
 
 
-def pair_grid(gen, inputs, targets, test_mode='paper', seed=0, gap=2):
+def pair_grid(gen, inputs, targets, test_mode='paper', seed=0, gap=2, batchsize=1):
     """(H, W, 3) uint8 picture of ``gen`` on uint8 ``inputs`` beside ``targets``."""
-    outputs = translate(gen, inputs, test_mode, seed)
+    outputs = translate(gen, inputs, test_mode, seed, batchsize)
     return imaging.tile(pair_rows(inputs, outputs, targets), len(inputs), 3, gap=gap,
                         gap_value=255)
 
@@ -46,18 +46,22 @@ class PairGrid(extension.Extension):
     priority = extension.PRIORITY_WRITER
 
     def __init__(self, gen, held, train=None, test_mode='paper', seed=0, subdir='preview',
-                 filename='pairs_iter_{}.png'):
+                 filename='pairs_iter_{}.png', batchsize=1):
         self.gen, self.held, self.train = gen, held, train
-        self.test_mode, self.seed = test_mode, seed
+        self.test_mode, self.seed, self.batchsize = test_mode, seed, batchsize
         self.subdir, self.filename = subdir, filename
 
     def render(self):
-        parts = [pair_grid(self.gen, self.held[0], self.held[1], self.test_mode, self.seed)]
+        parts = [self._grid(*self.held)]
         if self.train is not None and len(self.train[0]):
-            below = pair_grid(self.gen, self.train[0], self.train[1], self.test_mode, self.seed)
+            below = self._grid(*self.train)
             gap = numpy.full((8, parts[0].shape[1], 3), 255, numpy.uint8)
             parts += [gap, below]
         return numpy.concatenate(parts, axis=0)
+
+    def _grid(self, inputs, targets):
+        return pair_grid(self.gen, inputs, targets, self.test_mode, self.seed,
+                         batchsize=self.batchsize)
 
     def path_for(self, out, iteration):
         return os.path.join(out, self.subdir, self.filename.format(iteration))

@@ -17,12 +17,13 @@ class PairedReport(extension.Extension):
     trigger = (1000, 'iteration')
     priority = extension.PRIORITY_WRITER  # before LogReport collects the observation
 
-    def __init__(self, gen, inputs, targets, test_mode='paper', seed=0, prefix='val'):
+    def __init__(self, gen, inputs, targets, test_mode='paper', seed=0, prefix='val', batchsize=1):
         self.gen, self.inputs, self.targets = gen, inputs, targets
         self.test_mode, self.seed, self.prefix = test_mode, seed, prefix
+        self.batchsize = batchsize
 
     def evaluate(self):
-        outputs = translate(self.gen, self.inputs, self.test_mode, self.seed)
+        outputs = translate(self.gen, self.inputs, self.test_mode, self.seed, self.batchsize)
         return scores(outputs, self.targets)
 
     def __call__(self, trainer=None):
