@@ -1,6 +1,6 @@
 """The training command's flags: Chainer example's names and defaults first,
 then this project's groups; and the checks that refuse impossible values."""
-from dcgan.cli import cond_options, gif_options, stabiliser_options
+from dcgan.cli import cond_options, distributed_options, gif_options, stabiliser_options
 from dcgan.cli.argtypes import positive_float, positive_int, snapshot_count
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
@@ -93,6 +93,7 @@ def build_parser():
     stabiliser_options.add_arguments(parser)
     cond_options.add_arguments(parser)
     gif_options.add_arguments(parser)
+    distributed_options.add_arguments(parser)
     return parser
 
 
@@ -125,6 +126,7 @@ def check_arguments(args, parser):
     stabiliser_options.check_arguments(args, parser)
     cond_options.check_arguments(args, parser)
     gif_options.check_arguments(args, parser)
+    distributed_options.check_arguments(args, parser)
 
 
 def parse_arguments(argv=None):
