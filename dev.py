@@ -6,7 +6,7 @@
                                    a speed table, also written to result/gpu-check.txt
 
 The first run creates a virtual environment in .venvs/py3.X beside this file
-and installs dcgan into it (editable, with the test extra); later runs reuse
+and installs dcgan into it (editable, with the test and dist extras); later runs reuse
 it until setup.py or constraints/install.txt change (DEV_VENVS_DIR in the
 environment puts the environments elsewhere). Standard library only.
 """
@@ -134,7 +134,12 @@ def install(path, python, extras='test'):
     say('installed in %.0f s' % (time.time() - started))
 
 
-def ensure_env(extras='test', suffix=''):
+# What `demo` and `test` install: the tests, and mpi4py + MPICH for the
+# multi-process tests (tests/test_distributed.py; about 2 s more).
+DEV_EXTRAS = 'test,dist'
+
+
+def ensure_env(extras=DEV_EXTRAS, suffix=''):
     """Return the venv's python, creating and installing only when needed."""
     path = venv_dir(suffix)
     python = venv_python(path)

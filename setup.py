@@ -64,6 +64,10 @@ setup(
         'gpu': cupy_for('cuda12x'),
         'gpu-cuda12': cupy_for('cuda12x'),
         'gpu-cuda13': cupy_for('cuda13x'),
+        # Training on several processes (mpiexec, docs/distributed.md):
+        # mpi4py and an MPI, both as wheels (MPICH's mpiexec lands beside
+        # python). With a system MPI instead: pip install mpi4py alone.
+        'dist': ['mpi4py>=3.1', 'mpich; sys_platform == "linux" or sys_platform == "darwin"'],
         'test': ['pytest'],
     },
     entry_points={

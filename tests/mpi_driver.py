@@ -18,10 +18,10 @@ import numpy
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import dcgan  # noqa: E402,F401  (first: Chainer imports on Python 3.13 + NumPy 2)
 import chainer  # noqa: E402
 from chainer import training  # noqa: E402
 
-import dcgan  # noqa: E402,F401
 from dcgan.cli import train  # noqa: E402
 
 

@@ -18,7 +18,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKED = ('README.md', 'docs/small-data.md', 'docs/speed.md', 'docs/report.md',
-           'docs/gpu.md', 'docs/pix2pix.md', 'datasets/README.md')
+           'docs/gpu.md', 'docs/pix2pix.md', 'docs/distributed.md', 'datasets/README.md')
 ENTRY_POINTS = {'dcgan-train': 'examples/train_dcgan.py',
                 'dcgan-walk': 'examples/walk.py',
                 'dcgan-evaluate': 'examples/evaluate.py',
@@ -63,6 +63,10 @@ def split_command(piece):
         words = shlex.split(piece, comments=True)
     except ValueError:
         return None
+    while words and re.match(r'^[A-Z_]+=', words[0]):
+        words = words[1:]  # OMP_NUM_THREADS=1 ...
+    if words[:1] in (['mpiexec'], ['mpirun']) and 'python' in words:
+        words = words[words.index('python'):]  # mpiexec -n 2 [its options] python ...
     if not words:
         return None
     if words[0] in ENTRY_POINTS:
