@@ -1,5 +1,4 @@
 """The built-in demo images and datasets/make_demo.py."""
-import importlib.util
 import os
 
 import numpy
@@ -9,8 +8,7 @@ from PIL import Image
 from dcgan.data import DatasetError, find_image_files, load_image_folder
 from dcgan.data.demo import (_draw_parameters, demo_image_folder,
                              make_demo_images, make_demo_labelled)
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.labelled_demo import make_demo_script
 
 
 def test_shape_and_dtype():
@@ -61,10 +59,7 @@ def test_bad_arguments(kwargs):
 
 
 def test_make_demo_cli_writes_the_same_images(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'datasets_make_demo', os.path.join(REPO, 'datasets', 'make_demo.py'))
-    make_demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_demo)
+    make_demo = make_demo_script()
     out = tmp_path / 'demo'
     assert make_demo.main(['--out', str(out), '--n', '6', '--resolution',
                            '24', '--seed', '2']) == 0
@@ -99,10 +94,7 @@ def test_labelled_demo_bad_arguments_are_refused_the_same_way():
 
 
 def test_make_demo_cli_labelled_writes_class_folders(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'datasets_make_demo', os.path.join(REPO, 'datasets', 'make_demo.py'))
-    make_demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_demo)
+    make_demo = make_demo_script()
     out = tmp_path / 'demo'
     assert make_demo.main(['--out', str(out), '--n', '12', '--resolution',
                            '16', '--seed', '3', '--labelled']) == 0
