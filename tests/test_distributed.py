@@ -145,8 +145,9 @@ def test_resuming_on_another_number_of_processes_is_refused(straight, capsys):
     out = base / 'rank0' / 'run'
     with pytest.raises(SystemExit):
         train.main(TINY + ['--batchsize', '4', '--iteration', '9', '--out', str(out)])
-    assert ('snapshot_iter_6.npz was written by 2 processes and this run has 1 process: '
-            'resume it with mpiexec -n 2') in capsys.readouterr().err
+    assert ('snapshot_iter_6.npz was written by 2 processes and this run has 1 process, and '
+            'the global batch and the random streams depend on that number: resume it with '
+            'mpiexec -n 2 ... --communicator NAME') in capsys.readouterr().err
 
 
 @needs_mpi

@@ -91,12 +91,12 @@ def load_snapshot(path, trainer, processes=1):
         written_by = recorded_processes(path)
         if written_by != processes:
             raise UsageError(
-                '{} was written by {} and this run has {}: resume it with {} (the global '
-                'batch and the random streams depend on it), or pass --no-auto-resume or '
-                'another --out to start over'.format(
+                '{} was written by {} and this run has {}, and the global batch and the '
+                'random streams depend on that number: resume it with {}, or pass '
+                '--no-auto-resume or another --out to start over'.format(
                     path, _processes(written_by), _processes(processes),
-                    'mpiexec -n {} ... --communicator'.format(written_by) if written_by > 1
-                    else 'one process (no mpiexec, no --communicator)'))
+                    'mpiexec -n {} ... --communicator NAME'.format(written_by) if written_by > 1
+                    else 'one process (without mpiexec and --communicator)'))
         chainer.serializers.load_npz(path, trainer)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error, pickle.UnpicklingError) as e:
         # numpy.load takes a file that is not a zip for a pickle.

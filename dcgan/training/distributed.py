@@ -162,25 +162,11 @@ class RankRows(chainer.dataset.Iterator):
 
     next = __next__
 
-    @property
-    def epoch(self):
-        return self.iterator.epoch
-
-    @property
-    def epoch_detail(self):
-        return self.iterator.epoch_detail
-
-    @property
-    def previous_epoch_detail(self):
-        return self.iterator.previous_epoch_detail
-
-    @property
-    def is_new_epoch(self):
-        return self.iterator.is_new_epoch
-
-    @property
-    def repeat(self):
-        return self.iterator.repeat
+    epoch = property(lambda self: self.iterator.epoch)
+    epoch_detail = property(lambda self: self.iterator.epoch_detail)
+    previous_epoch_detail = property(lambda self: self.iterator.previous_epoch_detail)
+    is_new_epoch = property(lambda self: self.iterator.is_new_epoch)
+    repeat = property(lambda self: self.iterator.repeat)
 
     def reset(self):
         self.iterator.reset()
