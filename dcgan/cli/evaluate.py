@@ -148,6 +148,7 @@ def build_parser():
 
 def run(argv=None):
     from dcgan.extensions.swd_report import SWDReport, generate_images
+    from dcgan.evaluation.checkerboard import CheckerboardReference
     from dcgan.evaluation.swd import SWDError, SWDReference
     args = build_parser().parse_args(argv)
     if args.samples < 1:
@@ -173,6 +174,10 @@ def run(argv=None):
           'seed {}, {} training images)'.format(
               sum(levels) / len(levels), ', '.join('{:.2f}'.format(v) for v in levels),
               args.samples, args.seed, len(images)))
+    if images.shape[2] % 4 == 0 and images.shape[3] % 4 == 0:
+        print('checkerboard {:+.2f} dB (the samples\' energy at the frequencies of a stride-2 '
+              'up-sampling grid over the training images\'; 0: as smooth as the data)'.format(
+                  CheckerboardReference(images).db(fake)))
     if labels is not None:
         print_per_class(gen, images, labels, args)
     if args.nearest:

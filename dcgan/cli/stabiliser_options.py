@@ -7,6 +7,7 @@ and the keyword arguments they give the discriminator and the updater
 stabiliser is off by default, so without these flags training is the
 Chainer example's.
 """
+from dcgan.training import ada
 from dcgan.training.augment import AugmentError, parse_policy
 from dcgan.extensions.ema import DEFAULT_WARMUP
 
@@ -58,6 +59,14 @@ OFF = {
     'lr_decay': 0.0,
     'joint_batch': False,
     'dis_batch_norm': True,
+    'ada': False,
+    'aug_p': 0.0,
+    'aug_ops': ','.join(ada.DEFAULT_OPS),
+    'ada_target': ada.DEFAULT_TARGET,
+    'ada_interval': ada.DEFAULT_INTERVAL,
+    'ada_kimg': float(ada.DEFAULT_KIMG),
+    'upsample': 'deconv',
+    'minibatch_discrimination': '',
 }
 
 
@@ -104,6 +113,30 @@ def add_arguments(parser):
     g.add_argument('--no-dis-batch-norm', dest='dis_batch_norm', action='store_const',
                    const=False, default=None,
                    help='no batch normalisation in D (with --spectral-norm: SN-GAN\'s plain D)')
+    g.add_argument('--ada', action='store_const', const=True, default=None,
+                   help='adaptive augmentation (StyleGAN2-ADA): every image D sees goes through '
+                        '--aug-ops, each with probability p, and p follows D\'s overfitting '
+                        '(E[sign(D(real))]) towards --ada-target')
+    g.add_argument('--aug-p', dest='aug_p', type=float, default=None, metavar='P',
+                   help='probability of each --aug-ops transformation: where p starts with '
+                        '--ada, the fixed p without it (default 0)')
+    g.add_argument('--aug-ops', dest='aug_ops', default=None, metavar='OPS',
+                   help='transformations for --ada/--aug-p: comma-separated {} (default {})'
+                   .format(','.join(ada.OPS), ','.join(ada.DEFAULT_OPS)))
+    g.add_argument('--ada-target', dest='ada_target', type=float, default=None, metavar='T',
+                   help='the r_t --ada keeps D at (default {:g})'.format(ada.DEFAULT_TARGET))
+    g.add_argument('--ada-interval', dest='ada_interval', type=int, default=None, metavar='N',
+                   help='iterations between p adjustments (default {})'.format(ada.DEFAULT_INTERVAL))
+    g.add_argument('--ada-kimg', dest='ada_kimg', type=float, default=None, metavar='K',
+                   help='p can go from 0 to 1 in K thousand real images (default {})'.format(
+                       ada.DEFAULT_KIMG))
+    g.add_argument('--upsample', choices=('deconv', 'nearest'), default=None,
+                   help='how G doubles its feature maps: deconv (the example\'s 4x4 stride-2 '
+                        'deconvolutions) or nearest (nearest-neighbour up-sampling, then a 3x3 '
+                        'convolution: no checkerboard)')
+    g.add_argument('--minibatch-discrimination', dest='minibatch_discrimination', default=None,
+                   metavar='BxC', help='minibatch discrimination (Salimans et al. 2016) before D\'s '
+                                       'last layer: B kernels of C dimensions, e.g. 50x5')
     g.add_argument('--no-nan-guard', dest='nan_guard', action='store_false',
                    help='keep training when a loss or weight becomes NaN/inf '
                         '(default: stop with a message, keeping earlier snapshots)')
@@ -191,8 +224,56 @@ def check_arguments(args, parser):
         if value is not None and value < 0:
             parser.error('--{} {}: use 0 (off) or a number of iterations'.format(
                 name.replace('_', '-'), value))
+    check_augmentation(args, parser)
+    if args.minibatch_discrimination:
+        try:
+            minibatch_discrimination_shape(args.minibatch_discrimination)
+        except ValueError as e:
+            parser.error('--minibatch-discrimination: {}'.format(e))
     if args.swd_samples < 1:
         parser.error('--swd-samples {}: use a positive number, e.g. 256'.format(args.swd_samples))
+
+
+def check_augmentation(args, parser):
+    if not 0.0 <= args.aug_p <= 1.0:
+        parser.error('--aug-p {}: use a probability in [0, 1]'.format(args.aug_p))
+    if not 0.0 < args.ada_target < 1.0:
+        parser.error('--ada-target {}: use a value in (0, 1), e.g. 0.6'.format(args.ada_target))
+    if args.ada_interval < 1 or args.ada_kimg <= 0:
+        parser.error('--ada-interval and --ada-kimg must be positive')
+    try:
+        args.aug_ops = ','.join(ada.parse_ops(args.aug_ops))
+    except AugmentError as e:
+        parser.error('--aug-ops: {}'.format(e))
+    if (args.ada or args.aug_p) and args.augment:
+        parser.error('--augment and --ada/--aug-p both augment what D sees; give the '
+                     'transformations to --aug-ops instead (e.g. --aug-ops {},cutout)'.format(
+                         args.aug_ops))
+
+
+def minibatch_discrimination_shape(text):
+    """'50x5' -> (50, 5)."""
+    try:
+        kernels, dims = (int(v) for v in str(text).lower().split('x'))
+    except ValueError:
+        raise ValueError('{!r}: give kernels x dimensions, e.g. 50x5'.format(text)) from None
+    if kernels < 1 or dims < 1:
+        raise ValueError('{!r}: both numbers must be positive'.format(text))
+    return kernels, dims
+
+
+def adaptive_augment(args):
+    """The AdaptiveAugment --ada/--aug-p ask for, or None."""
+    if not (args.ada or args.aug_p):
+        return None
+    return ada.AdaptiveAugment(p=args.aug_p, adapt=bool(args.ada), target=args.ada_target,
+                               interval=args.ada_interval, kimg=args.ada_kimg,
+                               ops=args.aug_ops)
+
+
+def gen_kwargs(args):
+    """The Generator keyword arguments these flags add (none when off)."""
+    return {'upsample': args.upsample} if args.upsample != 'deconv' else {}
 
 
 def dis_kwargs(args):
@@ -204,6 +285,9 @@ def dis_kwargs(args):
         kwargs['minibatch_std'] = True
     if not args.dis_batch_norm:
         kwargs['batch_norm'] = False
+    if args.minibatch_discrimination:
+        kwargs['minibatch_discrimination'] = minibatch_discrimination_shape(
+            args.minibatch_discrimination)
     return kwargs
 
 
@@ -213,6 +297,9 @@ def updater_kwargs(args, stop_iteration):
     kwargs = {}
     if args.augment:
         kwargs['augment'] = args.augment
+    adaptive = adaptive_augment(args)
+    if adaptive is not None:
+        kwargs['augment'] = adaptive
     if args.r1_gamma:
         kwargs['r1_gamma'] = args.r1_gamma
     if args.label_smoothing:

@@ -90,7 +90,8 @@ def build_models(args, folder, device):
     try:
         gen = Generator(n_hidden=args.n_hidden, resolution=folder.resolution, ch=args.ch,
                         out_channels=folder.channels, n_stages=args.n_stages,
-                        init_seed=args.seed, **cond_options.gen_kwargs(args, folder))
+                        init_seed=args.seed, **stabiliser_options.gen_kwargs(args),
+                        **cond_options.gen_kwargs(args, folder))
         dis = Discriminator(resolution=folder.resolution, ch=args.ch,
                             in_channels=folder.channels, n_stages=args.n_stages,
                             noise_sigma=args.dis_noise, init_seed=args.seed + 1,

@@ -74,6 +74,10 @@ def add_quality_checks(trainer, args, sample_gen, images, snapshot_trigger, disp
         trainer.extend(MetricPlot(['swd'], 'swd.png'), trigger=display_trigger,
                        name='swd_plot')
         keys.append('swd')
+        if images.shape[2] % 4 == 0 and images.shape[3] % 4 == 0:
+            trainer.extend(MetricPlot(['checker'], 'checker.png'), trigger=display_trigger,
+                           name='checker_plot')
+            keys.append('checker')
     trigger = _check_trigger(args.nearest_interval, snapshot_trigger)
     if trigger is not None:
         trainer.extend(NearestGrid(sample_gen, images, seed=args.seed, folder='nearest'),
@@ -116,13 +120,18 @@ def add_snapshots(trainer, args, gen, dis, snapshot_trigger):
 
 
 def add_reports(trainer, args, extra_keys, display_trigger):
-    """log, the printed report, loss.png, dis_output.png and the progress bar."""
+    """log, the printed report, loss.png, dis_output.png (augment.png with
+    --ada/--aug-p) and the progress bar."""
     trainer.extend(extensions.LogReport(trigger=display_trigger))
     # A progress bar only on a terminal; in a log file it would be noise.
     progress_bar = args.progress_bar and console.is_terminal()
     out = sys.stdout if progress_bar else console.PlainText(sys.stdout)
-    trainer.extend(extensions.PrintReport(REPORT_KEYS + extra_keys + ['elapsed_time'],
+    adaptive = ['dis/aug_p', 'dis/rt'] if (args.ada or args.aug_p) else []
+    trainer.extend(extensions.PrintReport(REPORT_KEYS + adaptive + extra_keys + ['elapsed_time'],
                                           out=out), trigger=display_trigger)
+    if adaptive:
+        trainer.extend(MetricPlot(adaptive, 'augment.png'), trigger=display_trigger,
+                       name='augment_plot')
     trainer.extend(MetricPlot(['gen/loss', 'dis/loss'], 'loss.png'), trigger=display_trigger)
     trainer.extend(MetricPlot(['dis/real', 'dis/fake'], 'dis_output.png'),
                    trigger=display_trigger)

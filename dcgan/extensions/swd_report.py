@@ -3,12 +3,15 @@
 At its trigger the extension draws a fixed set of latent vectors (its own
 seeded RNG: the training random stream is not touched), runs the generator
 in test mode without backprop, and reports ``swd`` (x 1e3, lower is better,
-see :mod:`dcgan.evaluation.swd`) so it shows in LogReport, PrintReport and plots.
+see :mod:`dcgan.evaluation.swd`) so it shows in LogReport, PrintReport and
+plots, and ``checker``, the same samples' checkerboard energy over the real
+images' in dB (:mod:`dcgan.evaluation.checkerboard`).
 """
 import chainer
 import numpy
 from chainer.training import extension
 
+from dcgan.evaluation.checkerboard import CheckerboardReference
 from dcgan.evaluation.swd import SWDReference
 from dcgan.extensions import preview
 
@@ -37,8 +40,14 @@ class SWDReport(extension.Extension):
     # Before LogReport (a reader) collects the iteration's observation.
     priority = extension.PRIORITY_WRITER
 
-    def __init__(self, gen, images, n_images=256, seed=0, key='swd', labels=None):
+    def __init__(self, gen, images, n_images=256, seed=0, key='swd', labels=None,
+                 checker_key='checker'):
         self.gen = gen
+        # The checkerboard number (dcgan.evaluation.checkerboard) of the same
+        # samples, where the side allows it; None: not reported.
+        sides_fit = images.shape[2] % 4 == 0 and images.shape[3] % 4 == 0
+        self.checker_key = checker_key if sides_fit else None
+        self._checker = None
         self.labels = None
         if getattr(gen, 'n_classes', 0) and labels is not None:
             self.labels = numpy.random.default_rng([int(seed), 1]).choice(
@@ -56,10 +65,18 @@ class SWDReport(extension.Extension):
                                            seed=self.seed)
         return self._reference
 
-    def evaluate(self):
-        """SWD x 1e3 of the generator now."""
-        fake = generate_images(self.gen, self.n_images, seed=self.seed, labels=self.labels)
-        return self.reference.distance(fake)
+    def samples(self):
+        return generate_images(self.gen, self.n_images, seed=self.seed, labels=self.labels)
+
+    def evaluate(self, fake=None):
+        """SWD x 1e3 of the generator now (or of the samples ``fake``)."""
+        return self.reference.distance(self.samples() if fake is None else fake)
 
     def __call__(self, trainer=None):
-        chainer.report({self.key: self.evaluate()})
+        fake = self.samples()
+        observation = {self.key: self.evaluate(fake)}
+        if self.checker_key:
+            if self._checker is None:
+                self._checker = CheckerboardReference(self.images)
+            observation[self.checker_key] = self._checker.db(fake)
+        chainer.report(observation)

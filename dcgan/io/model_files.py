@@ -99,7 +99,8 @@ def infer_generator_config(shapes, prefix='', path='file', class_names=None):
     (ch/2**n_stages, out_channels, 3, 3). A conditional generator also has
     its ``class_names`` (read from the file's ``class_names_utf8``) and, for
     ``cond='bn'``, ``bn1/class_gamma`` of (n_classes, ch/2); with
-    ``cond='concat'`` ``l0/W``'s inputs are n_hidden + n_classes.
+    ``cond='concat'`` ``l0/W``'s inputs are n_hidden + n_classes. With
+    ``upsample='nearest'`` the ``dcK/W`` are 3x3 convolutions, (ch/2, ch, 3, 3).
     """
     def shape(name):
         return tuple(shapes.get(prefix + name, ()))
@@ -110,7 +111,9 @@ def infer_generator_config(shapes, prefix='', path='file', class_names=None):
             '{}: l0/W has shape {} and dc1/W {}; a generator has l0/W of shape '
             '(bottom_width**2 * ch, n_hidden) and dc1/W of (ch, ch/2, 4, 4)'
             .format(path, l0, dc1))
-    n_hidden, ch = l0[1], dc1[0]
+    # upsample='nearest' makes dc1 a 3x3 convolution, (ch/2, ch, 3, 3).
+    nearest = dc1[2:] == (3, 3)
+    n_hidden, ch = l0[1], dc1[1] if nearest else dc1[0]
     stages = 1
     while prefix + 'dc%d/W' % (stages + 1) in shapes:
         stages += 1
@@ -125,6 +128,8 @@ def infer_generator_config(shapes, prefix='', path='file', class_names=None):
                 path, l0, dc1, stages, last, ch))
     config = dict(n_hidden=n_hidden, resolution=side * 2 ** n_stages, ch=ch,
                   out_channels=last[1], n_stages=n_stages, bottom_width=side)
+    if nearest:
+        config['upsample'] = 'nearest'
     table = shape('bn1/class_gamma')
     if class_names is None and table:
         class_names = ['class{}'.format(k) for k in range(table[0])]

@@ -45,3 +45,24 @@ def append_minibatch_std(h, eps=1e-8, groups=1):
     stat = F.broadcast_to(F.reshape(std, (groups, 1, 1, 1, 1)),
                           (groups, b // groups, 1, height, width))
     return F.concat((h, F.reshape(stat, (b, 1, height, width))), axis=1)
+
+
+def minibatch_discrimination(h, link, kernels, dims, groups=1):
+    """Salimans et al. (2016)'s minibatch discrimination features, (B, kernels).
+
+    ``link`` (a bias-free ``L.Linear`` to ``kernels * dims``) maps each
+    image's features to ``kernels`` rows M_i of ``dims`` numbers; feature b of
+    image i is ``sum_j exp(-||M_i,b - M_j,b||_1)`` over the other images j of
+    its group, large when the batch holds many look-alikes (a collapse).
+    ``groups`` equal slices of the batch are compared within themselves.
+    """
+    b = h.shape[0]
+    if b % groups:
+        raise ValueError('a batch of {} does not split into {} groups'.format(b, groups))
+    n = b // groups
+    m = F.reshape(link(h), (groups, n, kernels, dims))
+    diff = F.broadcast_to(F.expand_dims(m, 2), (groups, n, n, kernels, dims)) - \
+        F.broadcast_to(F.expand_dims(m, 1), (groups, n, n, kernels, dims))
+    closeness = F.exp(-F.sum(F.absolute(diff), axis=4))  # (groups, n, n, kernels)
+    # Each image is exp(0) = 1 from itself: taken away, so a batch of one gives 0.
+    return F.reshape(F.sum(closeness, axis=2) - 1.0, (b, kernels))

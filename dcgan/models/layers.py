@@ -171,3 +171,10 @@ def normalize(link, x):
     return F.batch_normalization(x, one, zero, eps=link.eps,
                                  running_mean=avg_mean, running_var=avg_var,
                                  decay=link.decay)
+
+
+def upsample(x):
+    """Nearest-neighbour 2x up-sampling (each pixel becomes a 2x2 block)."""
+    if _fast(x):
+        return ops.upsample_nearest(x)
+    return F.unpooling_2d(x, 2, stride=2, cover_all=False)

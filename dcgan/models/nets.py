@@ -27,6 +27,10 @@ from dcgan.models import conditional, layers
 DEFAULT_STAGES = 3
 MAX_BOTTOM_WIDTH = 12
 MIN_BOTTOM_WIDTH = 2
+# How the generator doubles its feature maps: the example's 4x4 stride-2
+# deconvolution, or nearest-neighbour up-sampling and a 3x3 convolution
+# (no checkerboard from uneven overlap; Odena et al. 2016).
+UPSAMPLES = ('deconv', 'nearest')
 
 
 class ArchitectureError(ValueError):
@@ -122,12 +126,21 @@ def _classes(n_classes, cond, class_names, conds):
 
 
 class Generator(chainer.Chain):
-    """z (B, n_hidden, 1, 1) -> images (B, out_channels, R, R) in [0, 1]."""
+    """z (B, n_hidden, 1, 1) -> images (B, out_channels, R, R) in [0, 1].
+
+    ``upsample='nearest'`` makes each ``dcK`` a 3x3 convolution after a
+    nearest-neighbour 2x up-sampling (the example: a 4x4 stride-2
+    deconvolution); the names stay, the shapes of ``dcK/W`` change.
+    """
 
     def __init__(self, n_hidden=100, resolution=32, ch=512, out_channels=3,
                  n_stages=None, bottom_width=None, wscale=0.02, init_seed=None,
-                 n_classes=0, cond='bn', class_names=None):
+                 n_classes=0, cond='bn', class_names=None, upsample='deconv'):
         super(Generator, self).__init__()
+        if upsample not in UPSAMPLES:
+            raise ArchitectureError('upsample must be one of {}, got {!r}'.format(
+                ', '.join(UPSAMPLES), upsample))
+        self.upsample = upsample
         n_stages, bottom_width = _geometry(resolution, n_stages, bottom_width)
         widths = _stage_widths(ch, n_stages)
         self.n_hidden = n_hidden
@@ -147,8 +160,11 @@ class Generator(chainer.Chain):
             self.l0 = L.Linear(n_in, bottom_width * bottom_width * ch, initialW=w)
             self.bn0 = L.BatchNormalization(bottom_width * bottom_width * ch)
             for k in range(1, n_stages + 1):
-                setattr(self, 'dc%d' % k, L.Deconvolution2D(
-                    widths[k - 1], widths[k], 4, 2, 1, initialW=w))
+                if upsample == 'nearest':
+                    up = L.Convolution2D(widths[k - 1], widths[k], 3, 1, 1, initialW=w)
+                else:
+                    up = L.Deconvolution2D(widths[k - 1], widths[k], 4, 2, 1, initialW=w)
+                setattr(self, 'dc%d' % k, up)
                 if self.cond == 'bn':
                     bn = conditional.CategoricalBatchNormalization(
                         widths[k], self.n_classes)
@@ -171,6 +187,8 @@ class Generator(chainer.Chain):
         if self.n_classes:  # recorded only when on, as the example has none
             config.update(n_classes=self.n_classes, cond=self.cond,
                           class_names=list(self.class_names))
+        if self.upsample != 'deconv':
+            config['upsample'] = self.upsample
         return config
 
     def make_hidden(self, batchsize, rng=None):
@@ -202,7 +220,10 @@ class Generator(chainer.Chain):
         h = layers.relu(layers.batch_norm(self.bn0, self.l0(z)))
         h = h.reshape(len(h), self.ch, self.bottom_width, self.bottom_width)
         for k in range(1, self.n_stages + 1):
-            h = layers.deconv(getattr(self, 'dc%d' % k), h)
+            if self.upsample == 'nearest':
+                h = layers.conv(getattr(self, 'dc%d' % k), layers.upsample(h))
+            else:
+                h = layers.deconv(getattr(self, 'dc%d' % k), h)
             bn = getattr(self, 'bn%d' % k)
             if self.cond == 'bn':
                 h = layers.relu(bn(h, weights))
@@ -224,7 +245,9 @@ class Discriminator(chainer.Chain):
     gains a persistent ``W_u`` array, so saved files have those extra keys);
     ``minibatch_std`` appends the batch's mean standard deviation as one
     more feature map before the last layer (which then takes
-    ``bottom_width ** 2 * (ch + 1)`` inputs); ``batch_norm=False`` drops
+    ``bottom_width ** 2 * (ch + 1)`` inputs); ``minibatch_discrimination=(B,
+    C)`` adds Salimans et al.'s B closeness features there (link ``mbd``; the
+    last layer takes B more inputs); ``batch_norm=False`` drops
     D's batch norms (with ``spectral_norm``, SN-GAN's plain CNN).
 
     Classes (``n_classes > 0``; labels are int32 ids, see
@@ -240,7 +263,7 @@ class Discriminator(chainer.Chain):
     def __init__(self, resolution=32, ch=512, in_channels=3, n_stages=None,
                  bottom_width=None, wscale=0.02, noise_sigma=0.2, init_seed=None,
                  spectral_norm=False, minibatch_std=False, batch_norm=True,
-                 n_classes=0, cond='proj'):
+                 n_classes=0, cond='proj', minibatch_discrimination=None):
         super(Discriminator, self).__init__()
         n_stages, bottom_width = _geometry(resolution, n_stages, bottom_width)
         widths = _stage_widths(ch, n_stages)[::-1]  # narrow to wide
@@ -256,6 +279,8 @@ class Discriminator(chainer.Chain):
         self.n_classes, self.cond, _ = _classes(
             n_classes, cond, None, conditional.DISCRIMINATOR_CONDS)
         self.cond_strength = 1.0  # see Generator.cond_strength
+        self.minibatch_discrimination = (tuple(int(v) for v in minibatch_discrimination)
+                                         if minibatch_discrimination else None)
         n_in = in_channels + (self.n_classes if self.cond == 'concat' else 0)
         with self.init_scope():
             w = _initializer(wscale, init_seed)
@@ -270,6 +295,10 @@ class Discriminator(chainer.Chain):
                         setattr(self, 'bn' + name, L.BatchNormalization(
                             widths[k + 1], use_gamma=False))
             last_in = bottom_width * bottom_width * (ch + int(self.minibatch_std))
+            if self.minibatch_discrimination:
+                kernels, dims = self.minibatch_discrimination
+                self.mbd = L.Linear(last_in, kernels * dims, nobias=True, initialW=w)
+                last_in += kernels
             n_out = self.n_classes if self.cond == 'semi' else 1
             setattr(self, 'l%d' % (n_stages + 1), L.Linear(last_in, n_out, initialW=w))
             if self.cond == 'proj':
@@ -293,6 +322,8 @@ class Discriminator(chainer.Chain):
             config['batch_norm'] = False
         if self.n_classes:
             config.update(n_classes=self.n_classes, cond=self.cond)
+        if self.minibatch_discrimination:
+            config['minibatch_discrimination'] = list(self.minibatch_discrimination)
         return config
 
     def _noise(self, h, rng):
@@ -332,6 +363,11 @@ class Discriminator(chainer.Chain):
         if self.minibatch_std:
             from dcgan.models.dis_options import append_minibatch_std
             h = append_minibatch_std(h, groups=groups)
+        if self.minibatch_discrimination:
+            from dcgan.models.dis_options import minibatch_discrimination
+            flat = F.reshape(h, (len(h), -1))
+            h = F.concat([flat, minibatch_discrimination(
+                flat, self.mbd, *self.minibatch_discrimination, groups=groups)], axis=1)
         return getattr(self, 'l%d' % (self.n_stages + 1))(h)
 
     def head(self, h, groups=1, y=None):

@@ -20,3 +20,4 @@ from dcgan.ops.add_noise import add_noise  # NOQA
 from dcgan.ops.batch_norm import batch_normalization  # NOQA
 from dcgan.ops.conv2d import convolution_2d  # NOQA
 from dcgan.ops.deconv2d import deconvolution_2d  # NOQA
+from dcgan.ops.upsample import upsample_nearest  # NOQA

@@ -22,7 +22,9 @@ into the generator.
 Small-data stabilisers, all off by default (then every step is exactly the
 one described above, drawing nothing extra from the random stream):
 ``augment`` (a DiffAugment policy such as 'color,translation,cutout', or a
-callable ``f(x, rng)``) transforms every batch D sees, real and generated;
+callable ``f(x, rng)`` such as an ``AdaptiveAugment``, whose probability
+follows D's outputs on the real images and is reported as ``dis/aug_p`` and
+``dis/rt``) transforms every batch D sees, real and generated;
 ``instance_noise`` adds Gaussian noise of that sigma to D's input, decaying
 linearly to 0 over ``instance_noise_iterations``; ``label_smoothing`` makes
 the real target ``1 - s``; ``r1_gamma`` adds ``gamma / 2 * E||grad_x D(x)||^2``
@@ -36,6 +38,7 @@ whole generated batch shares; a minibatch-std feature is then still taken
 over each half alone).
 """
 import collections
+import math
 
 import chainer
 import chainer.functions as F
@@ -43,6 +46,7 @@ import numpy
 from chainer.training.updaters import StandardUpdater
 
 from dcgan.training import stabilisers
+from dcgan.training.ada import AdaptiveAugment
 from dcgan.training.augment import DiffAugment
 from dcgan.training.losses import get_losses
 from dcgan.training.rng import TrainingRandom
@@ -269,6 +273,12 @@ class DCGANUpdater(StandardUpdater):
         chainer.report({'loss': loss_dis,
                         'real': F.mean(judged.real.array),
                         'fake': F.mean(judged.fake.array)}, self.dis)
+        if self._adaptive:
+            self.augment.observe(judged.real.array)
+
+    @property
+    def _adaptive(self):
+        return isinstance(self.augment, AdaptiveAugment)
 
     def dis_only_step(self):
         """One D step on a fresh real batch and a fresh generated batch."""
@@ -335,11 +345,19 @@ class DCGANUpdater(StandardUpdater):
             self.gen.cond_strength = self.dis.cond_strength = strength
         if self.iteration % self.dis_every != 0:
             self.gen_only_step(self.get_iterator('main').batch_size)
-            return
-        for _ in range(self.n_dis - 1):
-            self.dis_only_step()
-        self.joint_step()
+        else:
+            for _ in range(self.n_dis - 1):
+                self.dis_only_step()
+            self.joint_step()
+        if self._adaptive:
+            # p as it was used this iteration, then the adaptation step.
+            chainer.report({'aug_p': self.augment.p}, self.dis)
+            self.augment.step(self.get_iterator('main').batch_size)
+            if not math.isnan(self.augment.rt):  # measured at least once
+                chainer.report({'rt': self.augment.rt}, self.dis)
 
     def serialize(self, serializer):
         super(DCGANUpdater, self).serialize(serializer)
         self.rng.serialize(serializer['rng'])
+        if self._adaptive:
+            self.augment.serialize(serializer['augment'])
