@@ -1,7 +1,7 @@
 """pix2pix on line art made from the demo images: held-out quality of three loss
 settings at equal iterations, and seconds per iteration against chainer-pix2pix's update.
 
-    python benchmarks/pix2pix.py                       # ~20 min on 2 cores
+    python benchmarks/pix2pix.py                       # ~15 min on 2 busy cores
     python benchmarks/pix2pix.py --iterations 100 --seeds 0 --speed-rounds 2   # a smoke run
 
 Data: ``--images`` demo images (dcgan.data.demo) loaded at 72 px, line art by
@@ -178,14 +178,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--images', type=int, default=320)
     parser.add_argument('--holdout', type=int, default=32)
-    parser.add_argument('--iterations', type=int, default=300)
+    parser.add_argument('--iterations', type=int, default=150)
     parser.add_argument('--seeds', default='0,1,2')
     parser.add_argument('--batchsize', type=int, default=4)
     parser.add_argument('--ngf', type=int, default=32)
     parser.add_argument('--ndf', type=int, default=32)
     parser.add_argument('--patch', type=int, default=34)
-    parser.add_argument('--speed-rounds', type=int, default=5)
-    parser.add_argument('--speed-iterations', type=int, default=5)
+    parser.add_argument('--speed-rounds', type=int, default=3)
+    parser.add_argument('--speed-iterations', type=int, default=3)
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(',')]
     train, held = paired_set(args.images, args.holdout)
