@@ -11,7 +11,7 @@ from chainer import training
 from chainer.training import extensions
 
 from dcgan import data
-from dcgan.cli import console
+from dcgan.cli import console, distributed_options
 from dcgan.cli.errors import UsageError, fail
 from dcgan.cli.pix2pix_args import parse_arguments
 from dcgan.cli.train import count_parameters, describe_snapshots, resume, train, use_device
@@ -26,7 +26,7 @@ from dcgan.io import model_files, unet_files
 from dcgan.models import ArchitectureError
 from dcgan.models.patchgan import PatchDiscriminator
 from dcgan.models.unet import UNetGenerator
-from dcgan.training import optimizers
+from dcgan.training import distributed, optimizers
 from dcgan.training.iterators import make_iterator
 from dcgan.training.pix2pix_updater import Pix2PixUpdater
 from dcgan.training.triggers import IntervalOrEnd
@@ -66,7 +66,7 @@ def load_pairs(args):
     return found
 
 
-def split_pairs(args, found):
+def split_pairs(args, found, processes=1):
     """(training pairs, held-out pairs), held out by --seed."""
     n = len(found.names)
     n_holdout = args.holdout if args.holdout is not None else min(16, n // 5)
@@ -74,9 +74,11 @@ def split_pairs(args, found):
         train_index, held_index = pairs.holdout_split(n, n_holdout, args.seed)
     except data.DatasetError as e:
         raise UsageError('--holdout: {}'.format(e))
-    if len(train_index) < args.batchsize:
-        raise UsageError('--batchsize {} is larger than the {} training pairs; use --batchsize '
-                         '{} or fewer'.format(args.batchsize, len(train_index), len(train_index)))
+    if len(train_index) < args.batchsize * processes:
+        raise UsageError('--batchsize {}{} is larger than the {} training pairs; use --batchsize '
+                         '{} or fewer'.format(args.batchsize, ' x {} processes'.format(processes)
+                                              if processes > 1 else '', len(train_index),
+                                              len(train_index) // processes))
     return found.subset(train_index), found.subset(held_index)
 
 
@@ -102,10 +104,11 @@ def make_optimizer(model, alpha, beta1, beta2, weight_decay):
     return optimizer
 
 
-def build_updater(args, gen, dis, train_pairs, device):
+def build_updater(args, gen, dis, train_pairs, device, comm=None):
     dataset = pairs.PairedArrayDataset(train_pairs.inputs, train_pairs.targets)
-    iterator = make_iterator(dataset, args.batchsize, seed=args.seed)
-    return Pix2PixUpdater(
+    iterator = make_iterator(dataset, args.batchsize * distributed_options.processes(comm),
+                             seed=args.seed)
+    updater = Pix2PixUpdater(
         models=(gen, dis), iterator=iterator, device=device,
         optimizer={'gen': make_optimizer(gen, args.lr_gen, args.beta1_gen, args.beta2_gen,
                                          args.weight_decay),
@@ -114,13 +117,16 @@ def build_updater(args, gen, dis, train_pairs, device):
         loss=args.loss, lambda_l1=args.lambda_l1, lambda_gan=args.lambda_gan,
         n_dis=args.n_dis, dis_every=args.dis_every, crop=args.resolution, flip=args.flip,
         augment=args.augment or None, seed=args.seed)
+    if comm is not None:  # one of comm.size data-parallel ranks (docs/distributed.md)
+        distributed.parallelize(updater, comm, args.random_streams, args.sync_bn)
+    return updater
 
 
 def shown_pairs(found, n, size):
     return (pairs.centre_crop(found.inputs[:n], size), pairs.centre_crop(found.targets[:n], size))
 
 
-def add_ema(trainer, args, gen, train_pairs, snapshot_trigger):
+def add_ema(trainer, args, gen, train_pairs, snapshot_trigger, save=True):
     """--ema: the averaged U-Net (statistics from centre crops of training inputs)."""
     if not args.ema:
         return gen
@@ -131,7 +137,8 @@ def add_ema(trainer, args, gen, train_pairs, snapshot_trigger):
         return data.to_float_batch(inputs[(k * 16) % len(inputs):][:16])
     ema = GeneratorEMA(gen, decay=args.ema, warmup=args.ema_warmup, stat_inputs=stat_inputs)
     trainer.extend(ema)
-    trainer.extend(snapshot_ema(ema), trigger=snapshot_trigger, name='snapshot_gen_ema')
+    if save:
+        trainer.extend(snapshot_ema(ema), trigger=snapshot_trigger, name='snapshot_gen_ema')
     if args.nan_guard:
         trainer.get_extension('nan_guard').models['gen_ema'] = ema.ema
     return ema.ema
@@ -174,7 +181,7 @@ def add_reports(trainer, args, display_trigger):
         trainer.extend(extensions.ProgressBar(update_interval=10))
 
 
-def print_summary(device, args, found, train_pairs, held_pairs, gen, dis, length):
+def print_summary(device, args, found, train_pairs, held_pairs, gen, dis, length, comm=None):
     print('Device: {}'.format(device))
     print('# Data: {}: {}; {} pairs ({} held out by --seed {}), {} skipped, {} unmatched'.format(
         args.dataset or 'demo', found.source, len(found.names), len(held_pairs.names), args.seed,
@@ -193,51 +200,66 @@ def print_summary(device, args, found, train_pairs, held_pairs, gen, dis, length
                                 args.n_dis, args.batchsize))
     print('# Training: {} {}s; output in {}'.format(length[0], length[1], args.out))
     print('# ' + describe_snapshots(args))
+    processes = distributed_options.summary_line(args, comm)
+    if processes:
+        print('# ' + processes)
     print('')
     sys.stdout.flush()
 
 
-def write_config(args, gen, dis, found, held_pairs):
+def write_config(args, gen, dis, found, held_pairs, comm=None):
     record = {'pairs': len(found.names), 'source': found.source,
               'skipped': len(found.skipped), 'unmatched': found.unmatched,
               'make_input': found.make_input, 'load_size': args.load_size,
               'heldout': held_pairs.names}
     model_files.save_config(os.path.join(args.out, 'config.json'), gen, dis,
-                            model=unet_files.MODEL, args=vars(args), data=record)
+                            model=unet_files.MODEL,
+                            args=distributed_options.recorded(vars(args), comm), data=record)
 
 
 def run(argv=None):
     args = parse_arguments(argv)
-    device = use_device(args.device)
-    found = load_pairs(args)
-    train_pairs, held_pairs = split_pairs(args, found)
+    comm = distributed_options.make_communicator(args)  # None: one process, no MPI
+    root = distributed_options.is_root(comm)  # prints and writes the files
+    processes = distributed_options.processes(comm)
+    device = use_device(distributed_options.device_spec(args, comm))
+    found = distributed.share(comm, lambda: load_pairs(args))
+    train_pairs, held_pairs = split_pairs(args, found, processes)
     gen, dis = build_models(args, found, device)
-    updater = build_updater(args, gen, dis, train_pairs, device)
+    updater = build_updater(args, gen, dis, train_pairs, device, comm)
 
     length = (args.iteration, 'iteration') if args.iteration else (args.epoch, 'epoch')
-    last_iteration = args.iteration or -(-args.epoch * len(train_pairs.names) // args.batchsize)
-    os.makedirs(args.out, exist_ok=True)
+    last_iteration = args.iteration or -(-args.epoch * len(train_pairs.names) //
+                                         (args.batchsize * processes))
+    if root:
+        os.makedirs(args.out, exist_ok=True)
     trainer = training.Trainer(updater, length, out=args.out)
     snapshot_trigger = IntervalOrEnd(args.snapshot_interval)
     display_trigger = (args.display_interval, 'iteration')
+    if comm is not None:  # every rank: averaged reports, per-rank state in snapshots
+        trainer.extend(distributed.RankState(comm, updater, (gen, dis), snapshot_trigger,
+                                             args.sync_bn))
     add_guards(trainer, args, gen, dis, updater, last_iteration)
-    sample_gen = add_ema(trainer, args, gen, train_pairs, snapshot_trigger)
-    add_previews(trainer, args, sample_gen, train_pairs, held_pairs, snapshot_trigger,
-                 display_trigger)
-    add_snapshots(trainer, args, gen, dis, snapshot_trigger)
-    add_reports(trainer, args, display_trigger)
-
-    print_summary(device, args, found, train_pairs, held_pairs, gen, dis, length)
-    resume(trainer, args, gen, dis)
-    write_config(args, gen, dis, found, held_pairs)
+    sample_gen = add_ema(trainer, args, gen, train_pairs, snapshot_trigger, save=root)
+    if root:  # the files, from rank 0 alone
+        add_previews(trainer, args, sample_gen, train_pairs, held_pairs, snapshot_trigger,
+                     display_trigger)
+        add_snapshots(trainer, args, gen, dis, snapshot_trigger)
+        add_reports(trainer, args, display_trigger)
+        print_summary(device, args, found, train_pairs, held_pairs, gen, dis, length, comm)
+    resume(trainer, args, gen, dis, comm)
+    if root:
+        write_config(args, gen, dis, found, held_pairs, comm)
     return train(trainer, args)
 
 
 def main(argv=None):
-    try:
-        return run(argv)
-    except (UsageError, TrainingDiverged) as e:
-        fail(str(e))
+    # Under mpiexec a process that fails ends the whole job, with its error.
+    with distributed_options.one_failure_ends_all():
+        try:
+            return run(argv)
+        except (UsageError, TrainingDiverged) as e:
+            fail(str(e))
 
 
 if __name__ == '__main__':

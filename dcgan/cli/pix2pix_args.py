@@ -1,5 +1,6 @@
 """dcgan-pix2pix's flags: Chainer's example-style names first (as chainer-pix2pix's
 train_facade.py), then data, networks, optimisation, stabilisers, output."""
+from dcgan.cli import distributed_options
 from dcgan.cli.argtypes import positive_float, positive_int
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
@@ -132,6 +133,7 @@ def build_parser():
                    help='held-out pairs shown in the grid (all are scored)')
     g.add_argument('--no-progress-bar', dest='progress_bar', action='store_false',
                    help='no progress bar (log lines only)')
+    distributed_options.add_arguments(parser)
     return parser
 
 
@@ -169,6 +171,7 @@ def check_arguments(args, parser):
         parse_background(args.background)
     except (AugmentError, DatasetError) as e:
         parser.error(str(e))
+    distributed_options.check_arguments(args, parser)
 
 
 def parse_arguments(argv=None):

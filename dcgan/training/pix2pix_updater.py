@@ -75,9 +75,10 @@ class Pix2PixUpdater(StandardUpdater):
             raise ValueError('crop {}x{} is larger than the {}x{} pairs'.format(
                 h, w, size[0], size[1]))
         host = self.rng.host
-        tops = host.integers(0, size[0] - h + 1, n)
-        lefts = host.integers(0, size[1] - w + 1, n)
-        flips = host.random(n) < 0.5 if self.flip else numpy.zeros(n, bool)
+        # size= by name: a stream shared by processes splits such draws by rank.
+        tops = host.integers(0, size[0] - h + 1, size=n)
+        lefts = host.integers(0, size[1] - w + 1, size=n)
+        flips = host.random(size=n) < 0.5 if self.flip else numpy.zeros(n, bool)
         return (h, w), tops, lefts, flips
 
     def real_batch(self):
