@@ -70,7 +70,7 @@ def train_flags(method, seed, a, out):
             # Quality is measured here, at the end; no pictures while training.
             '--swd-interval', '0', '--nearest-interval', '0', '--no-walk-gif',
             '--no-progress-gif', '--no-report', '--no-progress-bar',
-            '--display_interval', str(10 ** 9)] + a.train_flags
+            '--display_interval', str(10 ** 9), '--demo-labels', a.demo_labels] + a.train_flags
 
 
 def train_one(method, seed, a):
@@ -153,6 +153,8 @@ def main(argv=None):
     p.add_argument('--class-samples', dest='class_samples', type=int, default=100,
                    help='samples asked of each class (and SWD patch count per class)')
     p.add_argument('--jobs', type=int, default=2, help='runs trained at once (processes)')
+    p.add_argument('--demo-labels', dest='demo_labels', choices=('shape', 'hue'), default='shape',
+                   help='label the demo images by shape (disc, maki, ring) or by hue family')
     p.add_argument('--train-flags', dest='train_flags', default='',
                    help='more dcgan-train flags for every run, e.g. "--small-data"')
     p.add_argument('--picture', default=os.path.join(small_data.RESULTS,
@@ -161,7 +163,7 @@ def main(argv=None):
     a.train_flags = a.train_flags.split()
     started = time.time()
 
-    images, labels, names = make_demo_labelled(a.n_images, 32, 3, seed=0)
+    images, labels, names = make_demo_labelled(a.n_images, 32, 3, seed=0, by=a.demo_labels)
     counts = numpy.bincount(labels, minlength=len(names))
     # With Chainer's own CPU functions: dcgan.ops' thread pool, once started
     # here, would not exist in the forked runs that wait on it (they hang).
@@ -201,7 +203,7 @@ def main(argv=None):
         sys.stdout.flush()
 
     # The floor of every column: fresh real images of each class, scored alike.
-    fresh, fresh_labels, _ = make_demo_labelled(a.n_images, 32, 3, seed=1)
+    fresh, fresh_labels, _ = make_demo_labelled(a.n_images, 32, 3, seed=1, by=a.demo_labels)
     pick = numpy.concatenate([numpy.flatnonzero(fresh_labels == k)[:a.class_samples]
                               for k in range(len(names))])
     floor = score(fresh[pick], fresh_labels[pick], images, labels, classifier,

@@ -138,7 +138,7 @@ def test_the_demo_is_refused_for_other_classes_and_labels_for_unconditional(tmp_
                                                  class_names=['tuna', 'salmon']))
     with pytest.raises(SystemExit):
         evaluate.main(['--gen', path])
-    assert 'not the demo shapes; give its labelled folder with --dataset' in \
+    assert 'not the demo shapes or hues; give its labelled folder with --dataset' in \
         capsys.readouterr().err
     plain = str(tmp_path / 'plain.npz')
     chainer.serializers.save_npz(plain, Generator(n_hidden=8, resolution=16, ch=16))

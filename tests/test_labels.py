@@ -115,3 +115,19 @@ def test_label_file_problems_get_a_sentence(tmp_path):
     broken.write_text('{"labels": null}')
     with pytest.raises(DatasetError, match="StyleGAN2-ADA's dataset.json"):
         read_label_file(str(broken))
+
+
+def test_demo_images_labelled_by_hue_family():
+    from dcgan.data.demo import make_demo_labelled, make_demo_images
+    images, hue, names = make_demo_labelled(120, by='hue')
+    _, shape, shapes = make_demo_labelled(120)
+    assert names == ['blue', 'green', 'red'] and shapes == ['disc', 'maki', 'ring']
+    numpy.testing.assert_array_equal(images, make_demo_images(120))
+    # A disc's centre is the shape's colour: its strongest channel names the family.
+    channel = {'red': 0, 'green': 1, 'blue': 2}
+    discs = numpy.flatnonzero(shape == shapes.index('disc'))
+    agree = [numpy.argmax(images[i, :, 14:18, 14:18].mean(axis=(1, 2))) == channel[names[hue[i]]]
+             for i in discs]
+    assert numpy.mean(agree) > 0.8
+    with pytest.raises(DatasetError, match='demo labels are by shape or hue'):
+        make_demo_labelled(4, by='size')

@@ -18,7 +18,8 @@ METHODS = ('none', 'proj', 'concat', 'acgan')
 GEN_COND = {'proj': 'bn', 'acgan': 'bn', 'concat': 'concat'}
 DIS_COND = {'proj': 'proj', 'acgan': 'acgan', 'concat': 'concat'}
 # Recorded in config.json's args only when labels are used.
-FLAGS = ('cond', 'semi_supervised', 'labels', 'label_sampling', 'cond_weight', 'cond_warmup')
+FLAGS = ('cond', 'semi_supervised', 'labels', 'label_sampling', 'cond_weight', 'cond_warmup',
+         'demo_labels')
 
 
 def add_arguments(parser):
@@ -72,6 +73,9 @@ def check_arguments(args, parser):
     if args.semi_supervised and args.cond != 'none':
         parser.error('--semi-supervised trains an unconditional generator; it cannot be '
                      'combined with --cond {} (use one or the other)'.format(args.cond))
+    if args.demo_labels is not None and (args.dataset or not uses_labels(args)):
+        parser.error('--demo-labels labels the built-in demo images for --cond or '
+                     '--semi-supervised without --dataset')
     if not uses_labels(args):
         given = [flag for flag, name in (('--labels', 'labels'),
                                          ('--label-sampling', 'label_sampling'),

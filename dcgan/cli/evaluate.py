@@ -90,13 +90,15 @@ def _labelled_images(args, gen):
     names = list(gen.class_names)
     try:
         if not args.dataset:
-            images, labels, found = demo.make_demo_labelled(
-                args.demo_images, gen.resolution, gen.out_channels, seed=0)
-            if found != names:
-                raise UsageError(
-                    '--dataset: {} draws {} ({}), not the demo shapes; give its labelled '
-                    'folder with --dataset'.format(args.gen, len(names), ', '.join(names)))
-            return images, labels
+            # The demo labelling whose class names are the generator's.
+            for by in demo.LABELLINGS:
+                images, labels, found = demo.make_demo_labelled(
+                    args.demo_images, gen.resolution, gen.out_channels, seed=0, by=by)
+                if found == names:
+                    return images, labels
+            raise UsageError(
+                '--dataset: {} draws {} ({}), not the demo shapes or hues; give its labelled '
+                'folder with --dataset'.format(args.gen, len(names), ', '.join(names)))
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', data.SkippedImageWarning)
             warnings.simplefilter('ignore', data.LabelWarning)

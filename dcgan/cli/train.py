@@ -76,13 +76,14 @@ def _demo_folder(args, labelled):
     if not labelled:
         return demo.demo_image_folder(resolution=resolution, channels=args.channels,
                                       n=args.demo_images, seed=0)
+    by = args.demo_labels or 'shape'
     images, labels, names = demo.make_demo_labelled(
-        n=args.demo_images, resolution=resolution, channels=args.channels, seed=0)
+        n=args.demo_images, resolution=resolution, channels=args.channels, seed=0, by=by)
     return data.LabelledFolder(
         images=images, labels=labels, class_names=names,
         paths=['{}/{:04d}'.format(demo.DEMO_PATH_PREFIX, i) for i in range(len(images))],
         skipped=[], resolution=resolution, channels=args.channels,
-        source='the built-in demo shapes')
+        source='the built-in demo {}s'.format(by))
 
 
 def build_models(args, folder, device):

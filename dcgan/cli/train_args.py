@@ -5,6 +5,7 @@ from dcgan.cli.argtypes import positive_float, positive_int, snapshot_count
 from dcgan.cli.devices import add_device_arguments
 from dcgan.cli.errors import ArgumentParser
 from dcgan.data import DatasetError, parse_background
+from dcgan.data.demo import LABELLINGS
 from dcgan.training.losses import LOSSES
 from dcgan.extensions.snapshot import DEFAULT_KEEP
 from dcgan.training.updater import UPDATE_ORDERS
@@ -52,6 +53,10 @@ def build_parser():
                    help='folder for a decoded-image cache keyed by the data (default: none)')
     g.add_argument('--demo_images', type=positive_int, default=256,
                    help='number of built-in demo images when no --dataset is given')
+    g.add_argument('--demo-labels', dest='demo_labels', choices=LABELLINGS, default=None,
+                   help='labels of the demo images for --cond without --dataset: shape '
+                        '(disc, maki, ring; the default) or hue (blue, green, red: learnt '
+                        'sooner)')
 
     g = parser.add_argument_group('networks')
     g.add_argument('--ch', type=positive_int, default=512,

@@ -20,6 +20,12 @@ _EDGE_PIXELS = 1.2
 _CHUNK = 32
 # What each value of the drawn `kind` is (see _draw_parameters).
 _KIND_NAMES = ('disc', 'ring', 'maki')
+# Labels the demo images can carry: their shape, or the hue family of the
+# shape's colour (red within 1/6 of hue 0, green around 1/3, blue around
+# 2/3). Colour is what a GAN learns first, so a conditional run shows its
+# classes within minutes; shapes take longer.
+LABELLINGS = ('shape', 'hue')
+_HUE_NAMES = ('red', 'green', 'blue')
 
 
 def make_demo_images(n=256, resolution=32, channels=3, seed=0):
@@ -31,24 +37,33 @@ def make_demo_images(n=256, resolution=32, channels=3, seed=0):
     return _make(n, resolution, channels, seed)[0]
 
 
-def make_demo_labelled(n=256, resolution=32, channels=3, seed=0):
-    """The demo images with their shape as the label: ``(images, labels, names)``.
+def make_demo_labelled(n=256, resolution=32, channels=3, seed=0, by='shape'):
+    """The demo images with a label: ``(images, labels, names)``.
 
-    ``images`` are exactly :func:`make_demo_images`'s for the same arguments;
-    ``labels`` (int32, shape (n,)) index ``names``, which are sorted
-    (``['disc', 'maki', 'ring']``) as a labelled folder's sub-folders are, so
-    the ids match those of the folder ``datasets/make_demo.py --labelled``
-    writes.
+    ``by='shape'`` labels each image disc, maki or ring; ``by='hue'`` by the
+    hue family of its shape's colour (blue, green, red). ``images`` are
+    exactly :func:`make_demo_images`'s for the same arguments; ``labels``
+    (int32, shape (n,)) index ``names``, which are sorted as a labelled
+    folder's sub-folders are, so the ids match those of the folder
+    ``datasets/make_demo.py --labelled`` writes.
     """
-    images, kind = _make(n, resolution, channels, seed)
-    names = sorted(_KIND_NAMES)
-    kind_to_label = numpy.array([names.index(k) for k in _KIND_NAMES],
-                                numpy.int32)
-    return images, kind_to_label[kind], names
+    if by not in LABELLINGS:
+        raise DatasetError('demo labels are by {}, not {!r}'.format(
+            ' or '.join(LABELLINGS), by))
+    images, params = _make(n, resolution, channels, seed)
+    if by == 'hue':
+        family = numpy.floor((params['hue'] * 6 + 1) % 6 / 2).astype(int)  # 0 red 1 green 2 blue
+        drawn, own = family, _HUE_NAMES
+    else:
+        drawn, own = params['kind'], _KIND_NAMES
+    names = sorted(own)
+    to_label = numpy.array([names.index(k) for k in own], numpy.int32)
+    return images, to_label[drawn], names
 
 
 def _make(n, resolution, channels, seed):
-    """The images and each one's ``kind`` (an index into _KIND_NAMES)."""
+    """The images and the parameters drawn for them (``kind`` indexes
+    _KIND_NAMES, ``hue`` is the shape colour's hue in [0, 1))."""
     if isinstance(n, bool) or not isinstance(n, (int, numpy.integer)) or n < 1:
         raise DatasetError('demo image count must be a positive whole '
                            'number, not {!r}'.format(n))
@@ -72,7 +87,7 @@ def _make(n, resolution, channels, seed):
             pixels = rgb.transpose(0, 3, 1, 2)
         out[start:start + _CHUNK] = numpy.rint(
             numpy.clip(pixels, 0, 1) * 255)
-    return out, params['kind']
+    return out, params
 
 
 def demo_image_folder(resolution=32, channels=3, n=256, seed=0):
@@ -107,6 +122,7 @@ def _draw_parameters(rng, n):
         'shade': numpy.where(gradient[:, None], shade, base),
         'angle': angle,
         'colour': _hsv_to_rgb(hue, saturation, value),
+        'hue': hue,
         'kind': rng.randint(0, 3, n),  # 0 disc, 1 ring, 2 maki
         'centre': rng.uniform(0.32, 0.68, (n, 2)),
         'radius': rng.uniform(0.16, 0.3, n),
