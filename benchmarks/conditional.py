@@ -70,7 +70,8 @@ def train_flags(method, seed, a, out):
             # Quality is measured here, at the end; no pictures while training.
             '--swd-interval', '0', '--nearest-interval', '0', '--no-walk-gif',
             '--no-progress-gif', '--no-report', '--no-progress-bar',
-            '--display_interval', str(10 ** 9), '--demo-labels', a.demo_labels] + a.train_flags
+            '--display_interval', str(10 ** 9)] + (
+                ['--demo-labels', a.demo_labels] if method != 'none' else []) + a.train_flags
 
 
 def train_one(method, seed, a):
