@@ -77,3 +77,17 @@ def training_state(trainer):
     chainer.serializers.DictionarySerializer(arrays).save(trainer.updater)
     arrays['global_rng'] = numpy.random.get_state()[1]
     return arrays
+
+
+def run_steps(updater, n=3):
+    """``n`` updates; each one's reported values as floats (``gen/...``, ``dis/...``)."""
+    observations = []
+    reporter = chainer.Reporter()
+    reporter.add_observer('gen', updater.gen)
+    reporter.add_observer('dis', updater.dis)
+    for _ in range(n):
+        obs = {}
+        with reporter.scope(obs):
+            updater.update()
+        observations.append({k: float(getattr(v, 'array', v)) for k, v in obs.items()})
+    return observations

@@ -8,7 +8,7 @@ from dcgan.data import LabelledArrayDataset, to_labelled_batch
 from dcgan.models import Discriminator, Generator
 from dcgan.models.conditional import class_weights, morph_weights, shown_classes
 from dcgan.training import DCGANUpdater, make_iterator
-from tests.helpers import params, tiny_images
+from tests.helpers import params, run_steps, tiny_images
 
 K = 3
 METHODS = {  # --cond -> (Generator cond, Discriminator cond), as the CLI maps them
@@ -44,17 +44,7 @@ def labelled_updater(gen_cond=None, dis_cond=None, n_images=12, batchsize=4, see
                         **updater_kwargs)
 
 
-def steps(updater, n):
-    observed = []
-    reporter = chainer.Reporter()
-    reporter.add_observer('gen', updater.gen)
-    reporter.add_observer('dis', updater.dis)
-    for _ in range(n):
-        obs = {}
-        with reporter.scope(obs):
-            updater.update()
-        observed.append({k: float(getattr(v, 'array', v)) for k, v in obs.items()})
-    return observed
+steps = run_steps
 
 
 def as_two_classes(gen, seed=1):

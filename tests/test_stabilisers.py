@@ -9,20 +9,10 @@ import pytest
 from dcgan.models import dis_options
 from dcgan.training import losses, stabilisers
 from dcgan.models.nets import Discriminator
-from tests.helpers import max_abs_diff, params, tiny_updater
+from tests.helpers import max_abs_diff, params, run_steps, tiny_updater
 
 
-def _steps(up, n=3):
-    observations = []
-    reporter = chainer.Reporter()
-    reporter.add_observer('gen', up.gen)
-    reporter.add_observer('dis', up.dis)
-    for _ in range(n):
-        obs = {}
-        with reporter.scope(obs):
-            up.update()
-        observations.append({k: float(getattr(v, 'array', v)) for k, v in obs.items()})
-    return observations
+_steps = run_steps
 
 
 def _finite(up, observations):
