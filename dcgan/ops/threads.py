@@ -19,6 +19,18 @@ _lock = threading.Lock()
 _pool = [None]
 
 
+def _forget_pool_in_child():
+    # A forked child inherits the pool object but not its threads: work
+    # submitted to it would wait forever. The child makes its own.
+    global _lock
+    _lock = threading.Lock()
+    _pool[0] = None
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def n_workers():
     try:
         return max(1, len(os.sched_getaffinity(0)))
