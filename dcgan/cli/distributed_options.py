@@ -8,11 +8,13 @@ The training glue is ``dcgan.training.distributed``.
 import contextlib
 import io
 import sys
+import time
 import traceback
 
 import chainer
 
-from dcgan.cli.errors import UsageError
+from dcgan.cli.errors import UsageError, fail
+from dcgan.extensions.nan_guard import TrainingDiverged
 from dcgan.training.distributed import RANDOM_STREAMS
 
 # Chainer 7.8.1's communicators (hierarchical, two_dimensional and
@@ -125,6 +127,18 @@ def summary_line(args, comm):
                 else 'per process', args.random_streams))
 
 
+def run_training(run, argv=None):
+    """``run(argv)`` of a training command: a UsageError or a diverged run
+    (the NaN guard's sentence: the iteration and what went non-finite;
+    earlier snapshots are untouched) as one line; under mpiexec a process
+    that fails ends the whole job, with its error."""
+    with one_failure_ends_all():
+        try:
+            return run(argv)
+        except (UsageError, TrainingDiverged) as e:
+            fail(str(e))
+
+
 @contextlib.contextmanager
 def one_failure_ends_all():
     """A process that fails ends every process of the job, with its error.
@@ -162,6 +176,9 @@ def _abort(code):
         return
     sys.stdout.flush()
     sys.stderr.flush()
+    # A moment for mpiexec to pass on what this process printed: MPI_Abort
+    # ends every process at once, and a launcher may drop output not yet read.
+    time.sleep(1.0)
     mpi.Abort(code)
 
 

@@ -12,14 +12,13 @@ from chainer.training import extensions
 
 from dcgan import data
 from dcgan.cli import console, distributed_options
-from dcgan.cli.errors import UsageError, fail
+from dcgan.cli.errors import UsageError
 from dcgan.cli.pix2pix_args import parse_arguments
 from dcgan.cli.train import count_parameters, describe_snapshots, resume, train, use_device
 from dcgan.cli.train_extensions import add_guards, add_snapshots
 from dcgan.data import demo, pairs
 from dcgan.extensions.ema import GeneratorEMA, snapshot_ema
 from dcgan.extensions.metric_plot import MetricPlot
-from dcgan.extensions.nan_guard import TrainingDiverged
 from dcgan.extensions.pair_grid import PairGrid
 from dcgan.extensions.paired_report import PairedReport
 from dcgan.io import model_files, unet_files
@@ -254,12 +253,7 @@ def run(argv=None):
 
 
 def main(argv=None):
-    # Under mpiexec a process that fails ends the whole job, with its error.
-    with distributed_options.one_failure_ends_all():
-        try:
-            return run(argv)
-        except (UsageError, TrainingDiverged) as e:
-            fail(str(e))
+    return distributed_options.run_training(run, argv)
 
 
 if __name__ == '__main__':

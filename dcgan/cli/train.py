@@ -14,13 +14,12 @@ from dcgan import data
 from dcgan.cli import resume as resuming
 from dcgan.cli import cond_options, distributed_options, stabiliser_options
 from dcgan.cli.devices import get_device
-from dcgan.cli.errors import UsageError, fail
+from dcgan.cli.errors import UsageError
 from dcgan.cli.train_args import parse_arguments
 from dcgan.cli.train_extensions import (add_ema, add_gifs, add_guards, add_html_report,
                                         add_preview, add_quality_checks, add_reports,
                                         add_snapshots)
 from dcgan.data import demo
-from dcgan.extensions.nan_guard import TrainingDiverged
 from dcgan.io import model_files
 from dcgan.models import ArchitectureError, Discriminator, Generator
 from dcgan.ops.malloc import reuse_freed_memory
@@ -285,14 +284,7 @@ def run(argv=None):
 
 
 def main(argv=None):
-    # Under mpiexec a process that fails ends the whole job, with its error.
-    with distributed_options.one_failure_ends_all():
-        try:
-            return run(argv)
-        except (UsageError, TrainingDiverged) as e:
-            # TrainingDiverged: the NaN guard's sentence (the iteration and what
-            # went non-finite); earlier snapshots are untouched.
-            fail(str(e))
+    return distributed_options.run_training(run, argv)
 
 
 if __name__ == '__main__':
