@@ -185,7 +185,7 @@ def pytest_result(lines):
 def check(out, dev, extra):
     started = time.time()
     major = find_gpu(out)
-    extras = 'test,gpu-cuda%d' % (13 if major >= 13 else 12)
+    extras = 'test,dist,gpu-cuda%d' % (13 if major >= 13 else 12)
     out.line('Environment: %s with .[%s]' % (dev.relative(dev.venv_dir('-gpu')), extras))
     python = dev.ensure_env(extras=extras, suffix='-gpu')
     env = dict(os.environ, NVIDIA_TF32_OVERRIDE='0')
