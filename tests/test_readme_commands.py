@@ -18,7 +18,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKED = ('README.md', 'docs/small-data.md', 'docs/speed.md', 'docs/report.md',
-           'docs/gpu.md', 'docs/pix2pix.md', 'docs/distributed.md', 'datasets/README.md')
+           'docs/gpu.md', 'docs/pix2pix.md', 'docs/distributed.md', 'docs/conditional.md',
+           'datasets/README.md')
 ENTRY_POINTS = {'dcgan-train': 'examples/train_dcgan.py',
                 'dcgan-walk': 'examples/walk.py',
                 'dcgan-evaluate': 'examples/evaluate.py',
