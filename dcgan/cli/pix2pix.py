@@ -15,9 +15,9 @@ from dcgan.cli import console, distributed_options
 from dcgan.cli.errors import UsageError
 from dcgan.cli.pix2pix_args import parse_arguments
 from dcgan.cli.train import count_parameters, describe_snapshots, resume, train, use_device
+from dcgan.cli import train_extensions
 from dcgan.cli.train_extensions import add_guards, add_snapshots
 from dcgan.data import demo, pairs
-from dcgan.extensions.ema import GeneratorEMA, snapshot_ema
 from dcgan.extensions.metric_plot import MetricPlot
 from dcgan.extensions.pair_grid import PairGrid
 from dcgan.extensions.paired_report import PairedReport
@@ -134,13 +134,7 @@ def add_ema(trainer, args, gen, train_pairs, snapshot_trigger, save=True):
 
     def stat_inputs(k):
         return data.to_float_batch(inputs[(k * 16) % len(inputs):][:16])
-    ema = GeneratorEMA(gen, decay=args.ema, warmup=args.ema_warmup, stat_inputs=stat_inputs)
-    trainer.extend(ema)
-    if save:
-        trainer.extend(snapshot_ema(ema), trigger=snapshot_trigger, name='snapshot_gen_ema')
-    if args.nan_guard:
-        trainer.get_extension('nan_guard').models['gen_ema'] = ema.ema
-    return ema.ema
+    return train_extensions.add_ema(trainer, args, gen, snapshot_trigger, save, stat_inputs)
 
 
 def add_previews(trainer, args, sample_gen, train_pairs, held_pairs, snapshot_trigger,

@@ -39,13 +39,14 @@ def add_guards(trainer, args, gen, dis, updater, stop_iteration):
                                          args.lr_decay))
 
 
-def add_ema(trainer, args, gen, snapshot_trigger, save=True):
+def add_ema(trainer, args, gen, snapshot_trigger, save=True, stat_inputs=None):
     """--ema: an averaged generator, saved as gen_ema_iter_N.npz (unless not
-    ``save``: on the ranks that write nothing). Returns the generator
+    ``save``: on the ranks that write nothing; ``stat_inputs``: see
+    GeneratorEMA, for a generator without z). Returns the generator
     previews, GIFs and checks sample from (the EMA's, or ``gen``)."""
     if not args.ema:
         return gen
-    ema = GeneratorEMA(gen, decay=args.ema, warmup=args.ema_warmup)
+    ema = GeneratorEMA(gen, decay=args.ema, warmup=args.ema_warmup, stat_inputs=stat_inputs)
     trainer.extend(ema)
     if save:
         trainer.extend(snapshot_ema(ema), trigger=snapshot_trigger, name='snapshot_gen_ema')
