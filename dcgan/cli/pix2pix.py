@@ -7,14 +7,14 @@ import os
 import sys
 import warnings
 
-from chainer import training
 from chainer.training import extensions
 
 from dcgan import data
 from dcgan.cli import console, distributed_options
 from dcgan.cli.errors import UsageError
 from dcgan.cli.pix2pix_args import parse_arguments
-from dcgan.cli.train import count_parameters, describe_snapshots, resume, train, use_device
+from dcgan.cli.train import (build_trainer, count_parameters, describe_snapshots, resume,
+                             stop_iteration, train, use_device)
 from dcgan.cli import train_extensions
 from dcgan.cli.train_extensions import add_guards, add_snapshots
 from dcgan.data import demo, pairs
@@ -28,7 +28,6 @@ from dcgan.models.unet import UNetGenerator
 from dcgan.training import distributed, optimizers
 from dcgan.training.iterators import make_iterator
 from dcgan.training.pix2pix_updater import Pix2PixUpdater
-from dcgan.training.triggers import IntervalOrEnd
 
 REPORT_KEYS = ['epoch', 'iteration', 'gen/l1', 'gen/adv', 'dis/loss', 'dis/real', 'dis/fake',
                'val/l1', 'val/psnr', 'val/ssim']
@@ -221,17 +220,9 @@ def run(argv=None):
     gen, dis = build_models(args, found, device)
     updater = build_updater(args, gen, dis, train_pairs, device, comm)
 
-    length = (args.iteration, 'iteration') if args.iteration else (args.epoch, 'epoch')
-    last_iteration = args.iteration or -(-args.epoch * len(train_pairs.names) //
-                                         (args.batchsize * processes))
-    if root:
-        os.makedirs(args.out, exist_ok=True)
-    trainer = training.Trainer(updater, length, out=args.out)
-    snapshot_trigger = IntervalOrEnd(args.snapshot_interval)
-    display_trigger = (args.display_interval, 'iteration')
-    if comm is not None:  # every rank: averaged reports, per-rank state in snapshots
-        trainer.extend(distributed.RankState(comm, updater, (gen, dis), snapshot_trigger,
-                                             args.sync_bn))
+    last_iteration = stop_iteration(args, len(train_pairs.names), processes)
+    trainer, length, snapshot_trigger, display_trigger = build_trainer(
+        args, updater, gen, dis, comm)
     add_guards(trainer, args, gen, dis, updater, last_iteration)
     sample_gen = add_ema(trainer, args, gen, train_pairs, snapshot_trigger, save=root)
     if root:  # the files, from rank 0 alone

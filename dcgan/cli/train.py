@@ -119,6 +119,22 @@ def stop_iteration(args, n_images, processes=1):
     return -(-args.epoch * n_images // (args.batchsize * processes))
 
 
+def build_trainer(args, updater, gen, dis, comm):
+    """The Trainer over --iteration or --epoch in --out (created on rank 0),
+    with every rank's RankState under a communicator. Returns (trainer,
+    length, snapshot trigger, display trigger)."""
+    length = (args.iteration, 'iteration') if args.iteration else (args.epoch, 'epoch')
+    if distributed_options.is_root(comm):
+        os.makedirs(args.out, exist_ok=True)
+    trainer = training.Trainer(updater, length, out=args.out)
+    snapshot_trigger = IntervalOrEnd(args.snapshot_interval)
+    display_trigger = (args.display_interval, 'iteration')
+    if comm is not None:  # every rank: averaged reports, per-rank state in snapshots
+        trainer.extend(distributed.RankState(comm, updater, (gen, dis), snapshot_trigger,
+                                             args.sync_bn))
+    return trainer, length, snapshot_trigger, display_trigger
+
+
 def build_updater(args, gen, dis, folder, device, last_iteration, comm=None):
     """The DCGANUpdater over a seeded shuffle of ``folder``'s images (with
     their labels when used); schedules (the instance noise) end at
@@ -256,15 +272,8 @@ def run(argv=None):
                                     distributed_options.processes(comm))
     updater = build_updater(args, gen, dis, folder, device, last_iteration, comm)
 
-    length = (args.iteration, 'iteration') if args.iteration else (args.epoch, 'epoch')
-    if root:
-        os.makedirs(args.out, exist_ok=True)
-    trainer = training.Trainer(updater, length, out=args.out)
-    snapshot_trigger = IntervalOrEnd(args.snapshot_interval)
-    display_trigger = (args.display_interval, 'iteration')
-    if comm is not None:  # every rank: averaged reports, per-rank state in snapshots
-        trainer.extend(distributed.RankState(comm, updater, (gen, dis), snapshot_trigger,
-                                             args.sync_bn))
+    trainer, length, snapshot_trigger, display_trigger = build_trainer(
+        args, updater, gen, dis, comm)
     add_guards(trainer, args, gen, dis, updater, last_iteration)
     sample_gen = add_ema(trainer, args, gen, snapshot_trigger, save=root)
     if root:  # the files, from rank 0 alone
