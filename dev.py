@@ -6,7 +6,7 @@
                                    a speed table, also written to result/gpu-check.txt
 
 The first run creates a virtual environment in .venvs/py3.X beside this file
-and installs dcgan into it (editable, with the test and dist extras); later runs reuse
+and installs dcgan into it (editable, with the test, dist and fast extras); later runs reuse
 it until setup.py or constraints/install.txt change (DEV_VENVS_DIR in the
 environment puts the environments elsewhere). Standard library only.
 """
@@ -135,8 +135,9 @@ def install(path, python, extras='test'):
 
 
 # What `demo` and `test` install: the tests, and mpi4py + MPICH for the
-# multi-process tests (tests/test_distributed.py; about 2 s more).
-DEV_EXTRAS = 'test,dist'
+# multi-process tests (tests/test_distributed.py; about 2 s more), and the
+# fast CPU kernels (oneDNN, numba), so the tests cover them.
+DEV_EXTRAS = 'test,dist,fast'
 
 
 def ensure_env(extras=DEV_EXTRAS, suffix=''):

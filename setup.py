@@ -68,6 +68,12 @@ setup(
         # mpi4py and an MPI, both as wheels (MPICH's mpiexec lands beside
         # python). With a system MPI instead: pip install mpi4py alone.
         'dist': ['mpi4py>=3.1', 'mpich; sys_platform == "linux" or sys_platform == "darwin"'],
+        # Faster CPU kernels, used automatically when installed
+        # (dcgan/ops/fast_backend.py; README "Faster CPU training"):
+        # oneDNN's convolutions (a Linux x86-64 wheel with no dependency
+        # but the system's libgomp) and numba-compiled passes.
+        'fast': ['onednn-cpu-gomp==2023.2.0; sys_platform == "linux" and platform_machine == "x86_64"',
+                 'numba>=0.60'],
         'test': ['pytest'],
     },
     entry_points={
