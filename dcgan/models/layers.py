@@ -100,9 +100,35 @@ def batch_norm(link, x):
     synced = _synced_batch_norm()
     if synced is not None:
         return synced(link, x, link.gamma, link.beta)
-    if not (_fast(x) and chainer.config.train and link.axis is None
-            and link.avg_mean is not None):
+    if not _fast_batch_norm(link, x):
         return link(x)
+    return ops.batch_normalization(x, *_batch_norm_args(link))
+
+
+def batch_norm_act(link, x, slope=0.0, rng=None, sigma=0.0):
+    """``leaky_relu(add_noise(batch_norm(link, x), rng, sigma), slope)``:
+    ReLU for slope 0, no noise for sigma 0 (``rng`` is a TrainingRandom).
+
+    One fused node when the numba kernels can take it (the batch norm's
+    fast path, float32), the same calls one by one otherwise.
+    """
+    if (_synced_batch_norm() is None and _fast_batch_norm(link, x)
+            and ops.batch_norm_fused_available(x)):
+        gamma, beta, eps, avg_mean, avg_var, decay = _batch_norm_args(link)
+        return ops.batch_norm_act(x, gamma, beta, eps, avg_mean, avg_var, decay,
+                                  slope, rng, sigma)
+    h = batch_norm(link, x)
+    if sigma:
+        h = add_noise(h, rng, sigma)
+    return relu(h) if slope == 0 else leaky_relu(h, slope)
+
+
+def _fast_batch_norm(link, x):
+    return (_fast(x) and chainer.config.train and link.axis is None
+            and link.avg_mean is not None)
+
+
+def _batch_norm_args(link):
     xp = numpy
     gamma = link.gamma
     if gamma is None:
@@ -113,9 +139,7 @@ def batch_norm(link, x):
     avg_mean, avg_var = link.avg_mean, link.avg_var
     if chainer.config.in_recomputing:
         avg_mean = avg_var = None  # as the link: no update when recomputing
-    return ops.batch_normalization(
-        x, gamma, beta, eps=link.eps, running_mean=avg_mean,
-        running_var=avg_var, decay=link.decay)
+    return gamma, beta, link.eps, avg_mean, avg_var, link.decay
 
 
 def _synced_batch_norm():

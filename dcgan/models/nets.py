@@ -217,7 +217,7 @@ class Generator(chainer.Chain):
             raise ValueError('this generator is not conditional: it takes no labels')
         if self.cond == 'concat':
             z = F.concat([z.reshape(len(z), -1), weights], axis=1)
-        h = layers.relu(layers.batch_norm(self.bn0, self.l0(z)))
+        h = layers.batch_norm_act(self.bn0, self.l0(z))
         h = h.reshape(len(h), self.ch, self.bottom_width, self.bottom_width)
         for k in range(1, self.n_stages + 1):
             if self.upsample == 'nearest':
@@ -228,7 +228,7 @@ class Generator(chainer.Chain):
             if self.cond == 'bn':
                 h = layers.relu(bn(h, weights))
             else:
-                h = layers.relu(layers.batch_norm(bn, h))
+                h = layers.batch_norm_act(bn, h)
         h = layers.deconv(getattr(self, 'dc%d' % (self.n_stages + 1)), h)
         return chainer.functions.sigmoid(h)
 
@@ -351,9 +351,14 @@ class Discriminator(chainer.Chain):
                 planes = planes * numpy.float32(self.cond_strength)
             h = F.concat([h, planes.astype(h.dtype)], axis=1)
         h = layers.leaky_relu(self._noise(layers.conv(self.c0_0, h), rng))
+        sigma = self.noise_sigma if chainer.config.train else 0
         for k in range(self.n_stages):
             for name in ('%d_1' % k, '%d_0' % (k + 1)):
                 h = layers.conv(getattr(self, 'c' + name), h)
+                if self.batch_norm and (rng is not None or not sigma):
+                    # batch norm, noise and leaky ReLU (one node when fused)
+                    h = layers.batch_norm_act(getattr(self, 'bn' + name), h, 0.2, rng, sigma)
+                    continue
                 if self.batch_norm:
                     h = layers.batch_norm(getattr(self, 'bn' + name), h)
                 h = layers.leaky_relu(self._noise(h, rng))

@@ -17,6 +17,8 @@ numpy arrays.
 from dcgan.ops.activation import leaky_relu  # NOQA
 from dcgan.ops.activation import relu  # NOQA
 from dcgan.ops.add_noise import add_noise  # NOQA
+from dcgan.ops.batch_norm import batch_norm_act  # NOQA
+from dcgan.ops.batch_norm import fused_available as batch_norm_fused_available  # NOQA
 from dcgan.ops.batch_norm import batch_normalization  # NOQA
 from dcgan.ops.conv2d import convolution_2d  # NOQA
 from dcgan.ops.deconv2d import deconvolution_2d  # NOQA

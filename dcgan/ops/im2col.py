@@ -8,6 +8,7 @@ the result (B*OH*OW, O) is already channels-last for the next layer.
 import numpy
 from numpy.lib.stride_tricks import as_strided
 
+from dcgan.ops import numba_kernels
 from dcgan.ops import threads
 
 
@@ -29,6 +30,11 @@ def _pad(x, ph, pw):
 
 def im2col(x, kh, kw, sy, sx, ph, pw):
     """(B, H, W, C) -> C-contiguous (B, OH, OW, kh, kw, C)."""
+    if _compiled(x):  # the same copy, padded in-line
+        from dcgan.ops import numba_kernels_im2col as kernels
+        b, h, w, c = x.shape
+        return kernels.im2col(x, kh, kw, sy, sx, ph, pw, out_size(h, kh, sy, ph),
+                              out_size(w, kw, sx, pw))
     xp = _pad(x, ph, pw)
     b, hp, wp, c = xp.shape
     oh = (hp - kh) // sy + 1
@@ -51,6 +57,9 @@ COL2IM_BLOCK_BYTES = 1 << 19
 
 def col2im(col, h, w, sy, sx, ph, pw):
     """(B, OH, OW, kh, kw, C) -> (B, h, w, C): adds every window back."""
+    if _compiled(col):  # the same sums in the same order, gathered
+        from dcgan.ops import numba_kernels_im2col as kernels
+        return kernels.col2im(col, h, w, sy, sx, ph, pw)
     b, oh, ow, kh, kw, c = col.shape
     hp = max(h + 2 * ph, kh + sy * (oh - 1))
     wp = max(w + 2 * pw, kw + sx * (ow - 1))
@@ -87,3 +96,8 @@ def col2im(col, h, w, sy, sx, ph, pw):
                           scratch[:last - first, :bottom - top])
     threads.parallel(part, b, col.size)
     return out
+
+
+def _compiled(a):
+    return (a.dtype == numpy.float32 and a.flags.c_contiguous
+            and numba_kernels.usable())

@@ -13,6 +13,7 @@ import chainer
 import numpy
 from chainer.optimizers import adam
 
+from dcgan.ops import numba_kernels
 from dcgan.ops import threads
 
 PIECE = 1 << 15  # float32 elements per slice (128 KiB per array)
@@ -38,6 +39,13 @@ class AdamRule(adam.AdamRule):
         self._check_eps(data.dtype.type)
         rate = self._rate(param)
         alpha_t = self.alpha_t
+        if _compiled(data, grad, rate, alpha_t, hp):
+            from dcgan.ops import numba_kernels_adam
+            numba_kernels_adam.update(
+                data.reshape(-1), grad.reshape(-1), self.state['m'].reshape(-1),
+                self.state['v'].reshape(-1), rate, hp.beta1, hp.beta2, alpha_t,
+                hp.eps, hp.eta, 1.0 - hp.eta * hp.weight_decay_rate)
+            return
         flat = [a.reshape(-1) for a in (data, grad, self.state['m'], self.state['v'])]
 
         def update(pieces):
@@ -75,6 +83,19 @@ class AdamRule(adam.AdamRule):
 
 def _dense(*arrays):
     return all(a.flags.c_contiguous for a in arrays)
+
+
+def _compiled(data, grad, rate, alpha_t, hp):
+    # The kernel rounds every hyperparameter to float32 first, which is what
+    # NumPy does with Python floats; a NumPy 2 float64 scalar would instead
+    # promote the NumPy loop's arithmetic, so those keep the loop.
+    scalars = (rate, alpha_t, hp.beta1, hp.beta2, hp.eps, hp.eta, hp.weight_decay_rate)
+    return (data.dtype == grad.dtype == numpy.float32 and numba_kernels.usable()
+            and (_VALUE_BASED_CASTING or all(type(s) in (int, float) for s in scalars)))
+
+
+# NumPy < 2 casts any scalar by value (a float64 scalar meets float32 as float32).
+_VALUE_BASED_CASTING = int(numpy.__version__.split('.')[0]) < 2
 
 
 class Adam(chainer.optimizers.Adam):
