@@ -5,8 +5,11 @@ from chainer import function_node
 from chainer.utils import type_check
 
 from dcgan.ops import _common
+from dcgan.ops import fast_backend
+from dcgan.ops import onednn
 from dcgan.ops._common import add_bias
 from dcgan.ops.im2col import im2col
+from dcgan.ops.im2col import out_size
 from dcgan.ops.layout import channels_first_view
 from dcgan.ops.layout import channels_last
 
@@ -42,6 +45,9 @@ class Convolution2D(function_node.FunctionNode):
         x, W = inputs[:2]
         b = inputs[2] if len(inputs) == 3 else None
         _common.check_numpy(x, W, b)
+        y = self._forward_onednn(x, W, b)
+        if y is not None:
+            return channels_first_view(y),
         out_c, in_c, kh, kw = W.shape
         col = self._col
         if col is None:
@@ -57,6 +63,17 @@ class Convolution2D(function_node.FunctionNode):
         if b is not None:
             add_bias(y, b)
         return channels_first_view(y.reshape(batch, oh, ow, out_c)),
+
+    def _forward_onednn(self, x, W, b):
+        # oneDNN's direct convolution when installed, switched on and
+        # covered; None sends the call to im2col + GEMM.
+        if not (fast_backend.enabled() and onednn.usable(x, W, b)):
+            return None
+        kh, kw = W.shape[2:]
+        out_hw = (out_size(x.shape[2], kh, self.sy, self.ph),
+                  out_size(x.shape[3], kw, self.sx, self.pw))
+        return onednn.forward(x, W, b, (self.sy, self.sx), (self.ph, self.pw),
+                              out_hw)
 
     def backward(self, indexes, grad_outputs):
         from dcgan.ops.conv2d_grad_w import Convolution2DGradW

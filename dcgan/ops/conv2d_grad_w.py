@@ -4,6 +4,8 @@ import numpy
 from chainer import function_node
 
 from dcgan.ops import _common
+from dcgan.ops import fast_backend
+from dcgan.ops import onednn
 from dcgan.ops.im2col import im2col
 from dcgan.ops.layout import channels_last
 
@@ -21,6 +23,12 @@ class Convolution2DGradW(function_node.FunctionNode):
         self.retain_inputs((0, 1))
         x, gy = inputs
         _common.check_numpy(x, gy)
+        if fast_backend.enabled() and onednn.usable(x, gy):
+            gw = onednn.backward_weights(x, gy, (self.kh, self.kw),
+                                         (self.sy, self.sx), (self.ph, self.pw))
+            if gw is not None:
+                self._col = None
+                return gw,
         col = self._col
         if col is None:
             col = im2col(channels_last(x), self.kh, self.kw, self.sy,

@@ -5,6 +5,8 @@ from chainer import function_node
 from chainer.utils import type_check
 
 from dcgan.ops import _common
+from dcgan.ops import fast_backend
+from dcgan.ops import onednn
 from dcgan.ops._common import add_bias
 from dcgan.ops.im2col import col2im
 from dcgan.ops.im2col import im2col
@@ -54,20 +56,30 @@ class Deconvolution2D(function_node.FunctionNode):
         x, W = inputs[:2]
         b = inputs[2] if len(inputs) == 3 else None
         _common.check_numpy(x, W, b)
-        in_c, out_c, kh, kw = W.shape
-        batch, _, h, w = x.shape
-        oh, ow = self._out_hw(h, w, kh, kw)
-        if self._as_convolution(W.shape, (oh, ow), (h, w)):
-            y = self._forward_as_convolution(x, W)
-        else:
-            x_rows = channels_last(x).reshape(-1, in_c)
-            w_mat = W.transpose(0, 2, 3, 1).reshape(in_c, kh * kw * out_c)
-            col = numpy.matmul(x_rows, w_mat).reshape(
-                batch, h, w, kh, kw, out_c)
-            y = col2im(col, oh, ow, self.sy, self.sx, self.ph, self.pw)
+        h, w = x.shape[2:]
+        oh, ow = self._out_hw(h, w, *W.shape[2:])
+        y = None
+        if fast_backend.enabled() and onednn.usable(x, W, b):
+            # A transposed convolution is the input gradient of the
+            # convolution y -> x.
+            y = onednn.backward_data(x, W, (self.sy, self.sx),
+                                     (self.ph, self.pw), (oh, ow))
+        if y is None:
+            y = self._forward_gemm(x, W, oh, ow)
         if b is not None:
             add_bias(y, b)
         return channels_first_view(y),
+
+    def _forward_gemm(self, x, W, oh, ow):
+        in_c, out_c, kh, kw = W.shape
+        batch, _, h, w = x.shape
+        if self._as_convolution(W.shape, (oh, ow), (h, w)):
+            return self._forward_as_convolution(x, W)
+        x_rows = channels_last(x).reshape(-1, in_c)
+        w_mat = W.transpose(0, 2, 3, 1).reshape(in_c, kh * kw * out_c)
+        col = numpy.matmul(x_rows, w_mat).reshape(
+            batch, h, w, kh, kw, out_c)
+        return col2im(col, oh, ow, self.sy, self.sx, self.ph, self.pw)
 
     def _as_convolution(self, w_shape, out_hw, in_hw):
         # With stride 1 a transposed convolution is a convolution with the
@@ -101,9 +113,10 @@ class Deconvolution2D(function_node.FunctionNode):
         gy, = grad_outputs
         kh, kw = W.shape[2:]
         stride, pad = (self.sy, self.sx), (self.ph, self.pw)
-        # Both gradients need im2col of gy: build it once.
+        # Both gradients need im2col of gy on the GEMM path: build it once.
         col = None
-        if 0 in indexes or 1 in indexes:
+        if (0 in indexes or 1 in indexes) and not (
+                fast_backend.enabled() and onednn.usable(gy.array, W.array)):
             col = im2col(channels_last(gy.array), kh, kw, self.sy, self.sx,
                          self.ph, self.pw)
         ret = []
