@@ -25,7 +25,12 @@ training updates of
                     work: the D loss does not reach G, the G loss does not
                     compute D's weight gradients.
   dcgan detached    the same with update_order='detached' (the default):
-                    the same work and weights, in a different order.
+                    the same work and weights, in a different order, with
+                    the fast backend (dcgan.ops.fast_backend: oneDNN
+                    convolutions, numba passes) where installed.
+  dcgan detached numpy
+                    the same with fast_backend.use_fast_backend(False)
+                    around each update: dcgan's NumPy ops only.
   dcgan no-ops      update_order='example' with dcgan.models.layers.use_fast_cpu
                     (False): our nets on Chainer's functions and Adam.
   pytorch           when torch imports: the same nets and the example's work
@@ -68,9 +73,10 @@ import statistics
 import sys
 import time
 
-# dcgan before NumPy, so its OpenBLAS setting (dcgan/blas_threads.py)
-# applies; `OPENBLAS_THREAD_TIMEOUT= python benchmarks/speed.py` measures
-# without it.
+# dcgan before NumPy (and torch), so its OpenBLAS and OpenMP settings
+# (dcgan/blas_threads.py) apply, to the torch rows too;
+# `OPENBLAS_THREAD_TIMEOUT= OMP_WAIT_POLICY= python benchmarks/speed.py`
+# measures without them.
 try:
     import dcgan  # noqa: F401
 except ImportError:  # run from a checkout without `pip install -e .`
@@ -90,6 +96,8 @@ from dcgan.models import layers  # noqa: E402
 from dcgan.models import nets  # noqa: E402
 from dcgan.training import optimizers  # noqa: E402
 from dcgan.data import to_float_batch  # noqa: E402
+from dcgan.ops import fast_backend  # noqa: E402
+from dcgan.ops import onednn  # noqa: E402
 from dcgan.ops.malloc import reuse_freed_memory  # noqa: E402
 
 try:
@@ -253,10 +261,11 @@ class _Batches(chainer.dataset.Iterator):
 
 
 class DcganUpdate(object):
-    """dcgan's nets and updater; ``fast`` toggles dcgan.ops."""
+    """dcgan's nets and updater; ``fast`` toggles dcgan.ops, ``backend``
+    the compiled kernels behind them (dcgan.ops.fast_backend)."""
 
     def __init__(self, resolution, ch, batches, update_order, fast, seed,
-                 device='@numpy'):
+                 device='@numpy', backend=True):
         self.gen = nets.Generator(resolution=resolution, ch=ch)
         self.dis = nets.Discriminator(resolution=resolution, ch=ch)
         self.gen.to_device(device)
@@ -265,6 +274,7 @@ class DcganUpdate(object):
         self.opt_gen = make_optimizer(self.gen)
         self.opt_dis = make_optimizer(self.dis)
         self.fast = fast
+        self.backend = backend
         self.update_order = update_order
         self.rng = None
         if DCGANUpdater is not None:
@@ -289,7 +299,8 @@ class DcganUpdate(object):
         self.opt_gen.update(ExampleUpdate.loss_gen, self.gen, y_fake)
 
     def __call__(self, batch):
-        with layers.use_fast_cpu(self.fast):
+        with layers.use_fast_cpu(self.fast), \
+                fast_backend.use_fast_backend(self.backend):
             if self.updater is None:
                 self._by_hand(batch)
             else:
@@ -513,6 +524,9 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
             resolution, ch, batches, 'example', True, seed, device), pruned_flops),
         ('dcgan detached', lambda: DcganUpdate(
             resolution, ch, batches, 'detached', True, seed, device), pruned_flops),
+        ('dcgan detached numpy', lambda: DcganUpdate(
+            resolution, ch, batches, 'detached', True, seed, device,
+            backend=False), pruned_flops),
         ('dcgan no-ops', lambda: DcganUpdate(
             resolution, ch, batches, 'example', False, seed, device), pruned_flops),
     ]
@@ -540,6 +554,7 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
 
     times = {name: [] for name, _, _, _ in variants}
     loads = {name: [] for name, _, _, _ in variants}
+    first = {}
     for r in range(warmup + iters):
         for name, step, _, _ in variants:
             batch = batches[r % len(batches)]
@@ -547,6 +562,7 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
             step(batch)
             sync()
             dt = time.perf_counter() - t0
+            first.setdefault(name, dt)
             if r >= warmup:
                 times[name].append(dt)
                 loads[name].append(os.getloadavg()[0])
@@ -563,7 +579,8 @@ def run_size(resolution, batchsize, ch, iters, warmup, with_torch, seed,
                          gflops=flops / t / 1e9,
                          of_gemm=flops / t / gemm_rate,
                          best_of_gemm=flops / best / gemm_best,
-                         load=statistics.mean(loads[name])))
+                         load=statistics.mean(loads[name]),
+                         first_update=first[name]))
     return rows, example_flops, pruned_flops
 
 
@@ -574,7 +591,7 @@ def print_table(resolution, batchsize, ch, rows, example_flops,
               resolution, batchsize, ch, example_flops / 1e9,
               pruned_flops / 1e9, iters))
     by_name = {r['name']: r for r in rows}
-    head = ('{:<16} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7} {:>7} | {:>7} {:>7}'
+    head = ('{:<20} {:>8} {:>7} {:>7} {:>6} {:>7} {:>7} {:>7} | {:>7} {:>7}'
             ' {:>7} {:>7} {:>5}')
     print(head.format('', 'median:', '', '', '', 'vs', 'vs', 'vs', 'best:',
                       'vs', 'vs', 'vs', ''))
@@ -600,6 +617,11 @@ def print_table(resolution, batchsize, ch, rows, example_flops,
             best, ratio(r, 'best_img_s', 'chainer-example'),
             ratio(r, 'best_img_s', 'pytorch'),
             ratio(r, 'best_img_s', 'pytorch detached'), '{:.2f}'.format(r['load'])))
+    # The first update of a variant pays for loading kernels and building
+    # their primitives (and first-touch allocations); it is never timed above.
+    print('first (untimed) update, s: ' + ', '.join(
+        '{} {:.3f}'.format(r['name'], r['first_update']) for r in rows
+        if r['img_s'] is not None))
     print()
 
 
@@ -654,7 +676,10 @@ def main(argv=None):
         malloc = 'reuse_freed_memory() {}'.format(
             'applied' if reuse_freed_memory() else 'not available')
     print('malloc: {} (all variants)'.format(malloc))
-    print('OpenBLAS idle threads: {} (all variants)'.format(blas_threads.describe()))
+    print('idle threads: {} (all variants)'.format(blas_threads.describe()))
+    print('fast backend: {}; {}'.format(
+        ', '.join('{} {}'.format(k, v) for k, v in fast_backend.status().items()),
+        onednn.describe()))
     print('dcgan.training.updater.DCGANUpdater: {}'.format(
         'used' if DCGANUpdater is not None else 'missing, update by hand'))
     print()
@@ -667,6 +692,10 @@ def main(argv=None):
                                         args.seed, only, device)
         print_table(resolution, batchsize, args.ch, rows, ex_f, pruned_f,
                     args.iters)
+        if onednn.available():
+            n, seconds = onednn.creation_stats()
+            print('oneDNN primitives built so far: {} in {:.3f} s'.format(n, seconds))
+            print()
         sys.stdout.flush()
         results.append({'resolution': resolution, 'batchsize': batchsize,
                         'device': str(device), 'rows': rows})
