@@ -268,3 +268,31 @@ def test_routing_keeps_the_gemm_path_where_it_measured_faster():
                                 (50, 512, 4, 4), (2, 2))
     assert onednn.preferred('forward', (50, 256, 8, 8), (512, 256, 4, 4),
                             (50, 512, 4, 4), (2, 2))
+
+
+def _child_convolves(shape, queue):
+    x, gy, W, b, k, s, p, side, out = _case(shape)
+    with fast_backend.use_fast_backend(True):
+        y = convolution_2d(x, W, b, s, p)
+    queue.put((relative_error(y.array, conv_ref(x, W, b, s, p)),
+               fast_backend.status()['onednn']))
+
+
+@needs_onednn
+def test_a_forked_child_falls_back_instead_of_hanging():
+    # GNU OpenMP's threads do not survive fork: a child that called oneDNN
+    # would wait for them forever.
+    import multiprocessing
+    _run('forward', SHAPES[1])  # the parent has used oneDNN's threads
+    context = multiprocessing.get_context('fork')
+    queue = context.Queue()
+    child = context.Process(target=_child_convolves, args=(SHAPES[1], queue))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail('the forked child hung')
+    error, status = queue.get(timeout=5)
+    assert error < 1e-5
+    assert status.startswith('absent: not used in a forked child')
+    assert onednn.available()  # the parent keeps it

@@ -48,6 +48,26 @@ def _set_threads(lib):
         return None
 
 
+def _forget_in_child():
+    # GNU OpenMP's thread pool does not survive fork(): the child's first
+    # parallel region waits forever for the parent's threads. A child of a
+    # process that used oneDNN therefore runs the NumPy path. Primitives are
+    # dropped without being destroyed (nothing of the parent's is touched).
+    global _run_lock
+    _run_lock = threading.Lock()
+    if _state['lib'] is not None:
+        _orphans.append(list(_cache.values()))
+        _cache.clear()
+        _state['lib'] = None
+        _state['reason'] = ('not used in a forked child of a process that used '
+                            "it (GNU OpenMP's threads do not survive fork)")
+
+
+_orphans = []
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def library():
     """The loaded ``onednn_api.Library``, or None (the reason is kept)."""
     if not _state['tried']:
@@ -212,9 +232,12 @@ class _Primitive(object):
                      self.reorder_args)
             call('dnnl_stream_wait', lib.stream)
 
-    def close(self):
-        for destroy, handle in reversed(self.owned):
-            getattr(self.lib.lib, destroy)(handle)
+    def __del__(self):
+        try:
+            for destroy, handle in reversed(self.owned):
+                getattr(self.lib.lib, destroy)(handle)
+        except Exception:  # interpreter shutdown: the process frees it all
+            pass
         self.owned = []
 
 
@@ -246,10 +269,7 @@ def primitive(direction, x_shape, w_shape, y_shape, stride, pad, bias=False):
         _state['primitives'] += prim is not None
         _state['create_seconds'] += time.perf_counter() - start
         if len(_cache) >= MAX_CACHED:
-            for old in _cache.values():
-                if old is not None:
-                    old.close()
-            _cache.clear()
+            _cache.clear()  # freed once no caller holds them
         _cache[key] = prim
     return prim
 
