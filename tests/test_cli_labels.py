@@ -85,7 +85,9 @@ def test_labelled_folder_hint_and_refusals(tmp_path, capsys):
     Image.new('RGB', (16, 16)).save(flat / 'a.png')
     for extra, message in (
             (['--dataset', str(flat), '--cond', 'proj'], 'has 0 class sub-folders'),
-            (base + ['--cond', 'proj', '--cond-weight', '2'], '--cond-weight weighs the class'),
+            (base + ['--cond', 'concat', '--cond-weight', '2'], '--cond concat has none'),
+            (base + ['--semi-supervised', '--cond-weight', '0'], 'give a positive weight'),
+            (base + ['--cond', 'proj', '--cond-weight', '-1'], 'must be 0 or a positive'),
             (base + ['--semi-supervised', '--cond', 'acgan'], 'cannot be combined with --cond'),
             (base + ['--label-sampling', 'uniform'], 'only works with --cond'),
             (base + ['--cond', 'proj', '--cond-warmup', '5:2'], 'START must be 0 or more')):

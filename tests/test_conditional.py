@@ -66,7 +66,7 @@ def test_each_method_trains_without_nan_and_its_samples_depend_on_the_label(meth
     observed = steps(up, 3)
     for obs in observed:
         assert all(numpy.isfinite(v) for v in obs.values()), obs
-    if method == 'acgan':
+    if method in ('acgan', 'proj'):
         assert 'dis/class' in observed[-1] and 'gen/class' in observed[-1]
     after = params(up.gen)
     assert any(numpy.abs(after[k] - before[k]).max() > 0 for k in after)
@@ -119,6 +119,40 @@ def test_a_proj_model_starts_as_the_unconditional_one():
     numpy.testing.assert_allclose(cgen(z, y).array, gen(z).array, atol=1e-5)
     cgen.bn1.class_beta.array[1] += 0.5
     assert float(numpy.abs(cgen(z, y).array - gen(z).array).max()) > 1e-3
+
+
+def test_proj_class_scores_are_the_projection_term_of_every_class():
+    x = tiny_images(4, 16, 3, 0).astype(numpy.float32) / 255
+    dis = Discriminator(resolution=16, ch=16, init_seed=3, noise_sigma=0, n_classes=K, cond='proj')
+    dis.l_y.W.array[:] = numpy.random.RandomState(0).normal(size=dis.l_y.W.shape)
+    h = dis.features(x)
+    scores = dis.class_logits(h).array
+    plain = dis.head(h, y=numpy.zeros(4, numpy.int32)).array[:, 0] - scores[:, 0]
+    for k in range(K):
+        out = dis.head(h, y=numpy.full(4, k, numpy.int32)).array[:, 0]
+        numpy.testing.assert_allclose(out - plain, scores[:, k], rtol=1e-5, atol=1e-5)
+
+
+def test_proj_class_loss_trains_the_zero_embedding_to_classify_real_images():
+    # At zero embedding the class-matching loss on real images pulls each
+    # class's row towards its images' pooled features (softmax 1/K):
+    # dL/dE_k = mean_i (1/K - [y_i = k]) pooled_i, on top of the GAN loss's.
+    def step0(cond_weight):
+        up = labelled_updater('bn', 'proj', cond_weight=cond_weight)
+        x_real, c_real = up.real_batch()
+        x_fake, c_fake = up.generate(len(x_real))
+        judged = up._dis_both(x_real, x_fake.array, c_real, c_fake)
+        up.dis.cleargrads()
+        up._dis_loss(judged, c_real).backward()
+        return up.dis.l_y.W.grad.copy(), judged, c_real
+    plain, _, _ = step0(0.0)
+    with_class, judged, c_real = step0(2.0)
+    assert judged.cls_real is not None
+    pooled = judged.h_real.array.sum(axis=(2, 3)).astype(numpy.float64)
+    onehot = numpy.eye(K)[c_real]
+    expected = 2.0 * ((1.0 / K - onehot).T @ pooled) / len(c_real)
+    numpy.testing.assert_allclose(with_class - plain, expected, rtol=1e-4, atol=1e-5)
+    assert numpy.abs(expected).max() > 1e-3
 
 
 def test_fake_labels_follow_the_data_and_uniform_sampling_balances_real_batches():

@@ -16,6 +16,13 @@ def positive_float(text):
     return value
 
 
+def non_negative_float(text):
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError('must be 0 or a positive number, got {}'.format(text))
+    return value
+
+
 def snapshot_count(text):
     """--keep-snapshots: a positive number, or 'all' (also 0) for every one."""
     if text.strip().lower() == 'all':

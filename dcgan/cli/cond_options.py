@@ -8,7 +8,7 @@ training, saved files and config.json are those of an unlabelled run.
 """
 import argparse
 
-from dcgan.cli.argtypes import positive_float
+from dcgan.cli.argtypes import non_negative_float
 from dcgan.data.labels import class_frequencies, summary
 from dcgan.models.conditional import shown_classes
 
@@ -27,7 +27,8 @@ def add_arguments(parser):
         'labels (class sub-folders of --dataset, or --labels FILE)')
     g.add_argument('--cond', choices=METHODS, default='none',
                    help='class-conditional training: proj (conditional batch norm in G, '
-                        'projection in D; the default method), concat (one-hot joined to '
+                        'projection in D, whose class embedding is also trained to '
+                        'classify; the default method), concat (one-hot joined to '
                         'z and to D\'s input), acgan (D also classifies real images); '
                         'none: labels unused')
     g.add_argument('--semi-supervised', dest='semi_supervised', action='store_true',
@@ -43,9 +44,11 @@ def add_arguments(parser):
                    default=None,
                    help='classes of generated images: data (the real images\' class '
                         'frequencies; default) or uniform (with class-balanced real batches)')
-    g.add_argument('--cond-weight', dest='cond_weight', type=positive_float, default=None,
-                   metavar='W', help='weight of D\'s class loss (acgan, --semi-supervised; '
-                                     'default 1)')
+    g.add_argument('--cond-weight', dest='cond_weight', type=non_negative_float,
+                   default=None, metavar='W',
+                   help='weight of the class loss (default 1): proj\'s class matching '
+                        '(0: the plain projection discriminator), acgan\'s auxiliary '
+                        'classifier, --semi-supervised\'s labelled images')
     g.add_argument('--cond-warmup', dest='cond_warmup', type=_warmup, default=None,
                    metavar='START:END',
                    help='ramp the conditioning in from 0 at iteration START to full at END '
@@ -86,9 +89,12 @@ def check_arguments(args, parser):
             parser.error('{} only work{} with --cond or --semi-supervised'.format(
                 ', '.join(given), 's' if len(given) == 1 else ''))
         return
-    if args.cond_weight is not None and args.cond not in ('acgan',) and not args.semi_supervised:
-        parser.error('--cond-weight weighs the class loss of --cond acgan or '
-                     '--semi-supervised; --cond {} has none'.format(args.cond))
+    if args.cond_weight is not None and args.cond == 'concat':
+        parser.error('--cond-weight weighs the class loss of --cond proj, acgan or '
+                     '--semi-supervised; --cond concat has none')
+    if args.cond_weight == 0 and args.semi_supervised:
+        parser.error('--cond-weight 0 would leave --semi-supervised\'s labels unused; '
+                     'give a positive weight, or train without labels')
     if args.semi_supervised and args.label_sampling is not None:
         parser.error('--label-sampling chooses the classes of generated images; a '
                      '--semi-supervised generator draws no classes')

@@ -117,6 +117,12 @@ def projection(embed, h, y):
     return F.sum(embed(y) * pooled, axis=1, keepdims=True)
 
 
+def class_scores(embed, h):
+    """The projection term for every class at once, (B, K): the logits of
+    the class-matching loss (Dual Projection GAN, Han et al. 2021)."""
+    return F.linear(F.sum(h, axis=(2, 3)), embed.W)
+
+
 def cycled_labels(n, n_classes):
     """int32 ids 0, 1, ..., K-1, 0, 1, ... for ``n`` fixed samples: every
     class equally often, the same on every call."""

@@ -391,9 +391,11 @@ class Discriminator(chainer.Chain):
         return out
 
     def class_logits(self, h, groups=1):
-        """Class logits (B, K) from :meth:`features` (acgan and semi only)."""
+        """Class logits (B, K) from :meth:`features` (proj, acgan and semi)."""
         if self.cond == 'acgan':
             return self.l_cls(F.sum(h, axis=(2, 3)))
+        if self.cond == 'proj':
+            return conditional.class_scores(self.l_y, h)
         if self.cond == 'semi':
             return self._last(h, groups)
         raise ValueError('a {} discriminator has no class head'.format(

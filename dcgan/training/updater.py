@@ -175,7 +175,11 @@ class DCGANUpdater(StandardUpdater):
 
     @property
     def _class_head(self):
-        return self.dis.cond in ('acgan', 'semi')
+        # proj's class embedding doubles as a classifier (Dual Projection
+        # GAN): trained on the real images' classes, its gradient does not
+        # vanish when D saturates, as the projection term's alone did.
+        return (self.dis.cond in ('acgan', 'semi')
+                or (self.dis.cond == 'proj' and self.cond_weight > 0))
 
     def _dis_forward(self, x, c=None):
         """(logits, last hidden layer, class logits) of D on ``dis_input(x)``."""
@@ -255,7 +259,7 @@ class DCGANUpdater(StandardUpdater):
             fm = stabilisers.feature_matching_loss(judged.h_real, judged.h_fake)
             chainer.report({'fm': fm}, self.gen)
             loss = loss + self.feature_matching * fm
-        if self.dis.cond == 'acgan':
+        if self.dis.cond in ('acgan', 'proj') and self._class_head:
             class_loss = F.softmax_cross_entropy(judged.cls_fake, c_fake)
             chainer.report({'class': class_loss}, self.gen)
             loss = loss + self._class_weight() * class_loss
