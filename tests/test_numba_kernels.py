@@ -209,8 +209,9 @@ def test_im2col_and_col2im_equal_the_numpy_path(copy, case):
     b, c, h, w, k, s, p = case
     rng = numpy.random.default_rng(sum(case))
     x = rng.standard_normal((b, h, w, c)).astype(numpy.float32)
-    got = im2col_module.im2col(x, k, k, s, s, p, p)
-    oh, ow = got.shape[1:3]
+    from dcgan.ops import numba_kernels_im2col as kernels
+    oh, ow = im2col_module.out_size(h, k, s, p), im2col_module.out_size(w, k, s, p)
+    got = kernels.im2col(x, k, k, s, s, p, p, oh, ow)  # also where the op would not
     col = rng.standard_normal(got.shape).astype(numpy.float32)
     back = im2col_module.col2im(col, h, w, s, s, p, p)
     with fast_backend.use_fast_backend(False):
@@ -230,9 +231,10 @@ def test_ops_use_the_kernels_only_where_covered(monkeypatch):
     from dcgan.ops import numba_kernels_im2col
     real = numba_kernels_im2col.im2col
     monkeypatch.setattr(numba_kernels_im2col, 'im2col', lambda *a: calls.append(1) or real(*a))
-    x = numpy.zeros((1, 4, 4, 2), numpy.float32)
+    x = numpy.zeros((1, 4, 4, 32), numpy.float32)
     im2col_module.im2col(x, 3, 3, 1, 1, 1, 1)
     im2col_module.im2col(x.astype(numpy.float64), 3, 3, 1, 1, 1, 1)  # NumPy
+    im2col_module.im2col(x[..., :3].copy(), 3, 3, 1, 1, 1, 1)  # NumPy: 3 channels
     with fast_backend.use_fast_backend(False):
         im2col_module.im2col(x, 3, 3, 1, 1, 1, 1)  # NumPy
     assert calls == [1]

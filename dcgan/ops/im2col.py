@@ -30,7 +30,7 @@ def _pad(x, ph, pw):
 
 def im2col(x, kh, kw, sy, sx, ph, pw):
     """(B, H, W, C) -> C-contiguous (B, OH, OW, kh, kw, C)."""
-    if _compiled(x):  # the same copy, padded in-line
+    if _compiled(x) and kw * x.shape[3] >= MIN_RUN:  # the same copy, padded in-line
         from dcgan.ops import numba_kernels_im2col as kernels
         b, h, w, c = x.shape
         return kernels.im2col(x, kh, kw, sy, sx, ph, pw, out_size(h, kh, sy, ph),
@@ -96,6 +96,11 @@ def col2im(col, h, w, sy, sx, ph, pw):
                           scratch[:last - first, :bottom - top])
     threads.parallel(part, b, col.size)
     return out
+
+
+# numba's im2col copies window rows of kw * C values; shorter ones (the
+# first layer's 3 channels) NumPy's strided copy does faster.
+MIN_RUN = 64
 
 
 def _compiled(a):

@@ -75,6 +75,7 @@ class Kernel(object):
 
     def __init__(self, fn):
         import numba
+        _choose_threading_layer()  # before any kernel can run
         options = dict(cache=True, nogil=True, error_model='numpy')
         self.parallel = numba.njit(parallel=True, **options)(fn)
         # Distinct __qualname__: otherwise both share one cache file.

@@ -19,7 +19,7 @@ from dcgan.ops.numba_kernels import kernel
 def _im2col(x, kh, kw, sy, sx, ph, pw, col):
     # x (B, H, W, C), col (B, OH, OW, kh, kw, C), both C-contiguous. A window
     # row is kw * C consecutive values in both: copy the part inside the
-    # image, zero the rest.
+    # image, zero the rest (slices of the flat arrays: plain copy loops).
     b, h, w, c = x.shape
     oh, ow = col.shape[1], col.shape[2]
     run = kw * c
@@ -29,23 +29,19 @@ def _im2col(x, kh, kw, sy, sx, ph, pw, col):
         n = t // oh
         a = t % oh
         for o in range(ow):
+            x0 = o * sx - pw
+            j0 = min(kw, max(0, -x0))
+            j1 = max(j0, min(kw, w - x0))
             for i in range(kh):
                 dst = ((t * ow + o) * kh + i) * run
                 yy = a * sy - ph + i
                 if yy < 0 or yy >= h:
-                    for q in range(run):
-                        cf[dst + q] = 0
+                    cf[dst:dst + run] = 0
                     continue
-                x0 = o * sx - pw
-                j0 = min(kw, max(0, -x0))
-                j1 = max(j0, min(kw, w - x0))
-                for q in range(j0 * c):
-                    cf[dst + q] = 0
                 src = ((n * h + yy) * w + x0) * c
-                for q in range(j0 * c, j1 * c):
-                    cf[dst + q] = xf[src + q]
-                for q in range(j1 * c, run):
-                    cf[dst + q] = 0
+                cf[dst:dst + j0 * c] = 0
+                cf[dst + j0 * c:dst + j1 * c] = xf[src + j0 * c:src + j1 * c]
+                cf[dst + j1 * c:dst + run] = 0
 
 
 @kernel
