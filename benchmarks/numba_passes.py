@@ -13,7 +13,11 @@ with the ratio numpy / numba:
                      both) and (leaky) ReLU; NumPy: three nodes, numba: one
   BN+noise+act bwd   the gradient of the same, to x, gamma and beta
   im2col, col2im     every call of the update's convolutions
+  bias add           every convolution's bias
   Adam               one step of G's and D's optimizers (all parameters)
+
+--updates N adds whole updates, numba off and on, with oneDNN convolutions
+as installed (so it shows what numba adds on top of them).
 
 --compile-time instead runs two fresh processes one after the other, with an
 empty numba cache at first, and prints how long the first call of every
@@ -37,6 +41,7 @@ import chainer.functions as F  # noqa: E402
 import numpy  # noqa: E402
 
 from dcgan import ops  # noqa: E402
+from dcgan.ops import _common  # noqa: E402
 from dcgan.models import layers  # noqa: E402
 from dcgan.models import nets  # noqa: E402
 from dcgan.ops import fast_backend  # noqa: E402
@@ -48,9 +53,10 @@ from dcgan.training.rng import TrainingRandom  # noqa: E402
 
 def record_shapes(resolution, batch, ch):
     """The passes' arguments in one update on the NumPy path."""
-    calls = {'bn': [], 'im2col': [], 'col2im': []}
+    calls = {'bn': [], 'im2col': [], 'col2im': [], 'add_bias': []}
     real_bn = layers.batch_norm_act
-    real = {'im2col': im2col_module.im2col, 'col2im': im2col_module.col2im}
+    real = {'im2col': im2col_module.im2col, 'col2im': im2col_module.col2im,
+            'add_bias': _common.add_bias}
 
     def bn(link, x, slope=0.0, rng=None, sigma=0.0):
         calls['bn'].append((x.shape, x.array.strides, slope, sigma))
@@ -58,7 +64,8 @@ def record_shapes(resolution, batch, ch):
 
     def wrap(name):
         def call(a, *args):
-            calls[name].append((a.shape, args))
+            calls[name].append((a.shape, tuple(
+                ('bias', v.size) if isinstance(v, numpy.ndarray) else v for v in args)))
             return real[name](a, *args)
         return call
     patched = [(layers, 'batch_norm_act', bn)]
@@ -159,7 +166,9 @@ def time_calls(fn, cases):
 
 def im2col_cases(calls):
     rng = numpy.random.default_rng(0)
-    return [(rng.standard_normal(shape, numpy.float32), args) for shape, args in calls]
+    return [(rng.standard_normal(shape, numpy.float32), tuple(
+        rng.standard_normal(v[1], numpy.float32) if isinstance(v, tuple) else v for v in args))
+        for shape, args in calls]
 
 
 def time_adam(opts):
@@ -188,19 +197,22 @@ def switched(fn):
     return run
 
 
-def bench(resolution, batch, ch, repeats):
+def bench(resolution, batch, ch, repeats, updates):
     calls, (gen, dis, opts) = record_shapes(resolution, batch, ch)
     cases = bn_cases(calls['bn'])
     cols = im2col_cases(calls['im2col'])
     col2ims = im2col_cases(calls['col2im'])
+    biases = im2col_cases(calls['add_bias'])
     for _, _, opt in [(gen, dis, o) for o in opts]:  # gradients for Adam
         for p in opt.target.params():
             if p.grad is None:
                 p.grad = numpy.zeros_like(p.array)
     n_params = sum(p.size for m in (gen, dis) for p in m.params())
     print('{} px, batch {}, ch {}: {} batch-norm layers, {} im2col and {} col2im calls, '
-          '{:.2f} M parameters; numba {}, threading layer {}, {} threads; load average {:.2f}'
-          .format(resolution, batch, ch, len(cases), len(cols), len(col2ims), n_params / 1e6,
+          '{} bias adds, {:.2f} M parameters; numba {}, threading layer {}, {} threads; '
+          'load average {:.2f}'
+          .format(resolution, batch, ch, len(cases), len(cols), len(col2ims), len(biases),
+                  n_params / 1e6,
                   numba_version(), threading_layer(), numba_threads(), os.getloadavg()[0]))
     print('{:<20} {:>10} {:>10} {:>9}'.format('pass (all layers)', 'numpy ms', 'numba ms', 'ratio'))
     interleaved('BN+noise+act fwd', switched(lambda fast: time_bn(cases, fast, False)), repeats)
@@ -208,8 +220,35 @@ def bench(resolution, batch, ch, repeats):
     interleaved('im2col', switched(lambda fast: time_calls(im2col_module.im2col, cols)), repeats)
     interleaved('col2im', switched(lambda fast: time_calls(im2col_module.col2im, col2ims)),
                 repeats)
+    interleaved('bias add', switched(lambda fast: time_calls(_common.add_bias, biases)), repeats)
     interleaved('Adam', switched(lambda fast: time_adam(opts)), repeats)
+    if updates:
+        print('the whole update (numba off/on; oneDNN as the backend status says: {})'
+              .format(fast_backend.status()['onednn']))
+        rng = TrainingRandom(2)
+        interleaved('whole update', numba_only(lambda fast: timed_update(
+            gen, dis, opts, batch, rng)), updates)
     print('load average after: {:.2f}'.format(os.getloadavg()[0]))
+
+
+def numba_only(fn):
+    """run(fast): the backend on, the numba kernels only when ``fast``."""
+    def run(fast):
+        real = numba_kernels.usable
+        if not fast:
+            numba_kernels.usable = lambda: False
+        try:
+            with fast_backend.use_fast_backend(True):
+                return fn(fast)
+        finally:
+            numba_kernels.usable = real
+    return run
+
+
+def timed_update(gen, dis, opts, batch, rng):
+    start = time.perf_counter()
+    update(gen, dis, opts, batch, rng)
+    return time.perf_counter() - start
 
 
 def numba_version():
@@ -232,7 +271,8 @@ def numba_threads():
 
 def first_calls():
     """Seconds of the first call of each kernel (serial and parallel copy)."""
-    from dcgan.ops import numba_kernels_adam, numba_kernels_bn, numba_kernels_im2col
+    from dcgan.ops import numba_kernels_adam, numba_kernels_bias, numba_kernels_bn
+    from dcgan.ops import numba_kernels_im2col
     rng = numpy.random.default_rng(0)
     timings = []
     for n in (64, 1 << 16):  # serial copy, then parallel
@@ -251,7 +291,8 @@ def first_calls():
         start = time.perf_counter()
         col = numba_kernels_im2col.im2col(img, 4, 4, 2, 2, 1, 1, 8, 8)
         numba_kernels_im2col.col2im(col, 16, 16, 2, 2, 1, 1)
-        timings.append(('im2col+col2im, ' + ('serial' if n == 64 else 'parallel'),
+        numba_kernels_bias.add_bias(x, numpy.ones(32, numpy.float32))
+        timings.append(('im2col+col2im+bias, ' + ('serial' if n == 64 else 'parallel'),
                         time.perf_counter() - start))
         p = rng.standard_normal(n * 32, numpy.float32)
         start = time.perf_counter()
@@ -280,6 +321,8 @@ def main():
     parser.add_argument('--batch', type=int, default=50)
     parser.add_argument('--ch', type=int, default=512)
     parser.add_argument('--repeats', type=int, default=7)
+    parser.add_argument('--updates', type=int, default=0,
+                        help='also time this many whole updates each way')
     parser.add_argument('--compile-time', action='store_true')
     parser.add_argument('--first-calls', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -295,7 +338,7 @@ def main():
     elif args.compile_time:
         compile_time()
     else:
-        bench(args.resolution, args.batch, args.ch, args.repeats)
+        bench(args.resolution, args.batch, args.ch, args.repeats, args.updates)
 
 
 if __name__ == '__main__':

@@ -240,6 +240,22 @@ def test_ops_use_the_kernels_only_where_covered(monkeypatch):
     assert calls == [1]
 
 
+@pytest.mark.parametrize('shape', [(50, 8, 8, 256), (7, 3), (4, 5, 5, 3)])
+def test_bias_add_equals_the_numpy_path(copy, shape):
+    from dcgan.ops import _common
+    rng = numpy.random.default_rng(len(shape))
+    y = rng.standard_normal(shape).astype(numpy.float32)
+    b = rng.standard_normal(shape[-1]).astype(numpy.float32)
+    got, want = y.copy(), y.copy()
+    _common.add_bias(got, b)
+    with fast_backend.use_fast_backend(False):
+        _common.add_bias(want, b)
+    numpy.testing.assert_array_equal(got, want)
+    # float64: one rounding of the exact sum.
+    exact = y.astype(numpy.float64) + b
+    _assert_within(got, exact, U * numpy.abs(exact), 'bias add')
+
+
 def _adam_run(weight_decay, weight_decay_rate, steps=4):
     rng = numpy.random.default_rng(1)
     link = chainer.Link()

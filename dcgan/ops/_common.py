@@ -2,6 +2,7 @@
 import chainer
 import numpy
 
+from dcgan.ops import numba_kernels
 from dcgan.ops import threads
 from dcgan.ops.layout import as_rows
 
@@ -35,6 +36,12 @@ def check_numpy(*arrays):
 
 def add_bias(y, b):
     """y += b over the last axis of a channels-last array, on all cores."""
+    if (y.dtype == numpy.float32 and b.dtype == numpy.float32 and y.flags.c_contiguous
+            and numba_kernels.usable()):
+        from dcgan.ops import numba_kernels_bias
+        numba_kernels_bias.add_bias(y.reshape(-1, y.shape[-1]), b)
+        return
+
     def part(s):
         y[s] += b
     threads.parallel(part, len(y), y.size)

@@ -1,11 +1,11 @@
 """numba-compiled passes behind the NumPy ops (optional, the `fast` extra).
 
 The kernels live in ``numba_kernels_bn`` (fused batch norm + noise +
-activation), ``numba_kernels_im2col`` and ``numba_kernels_adam``; this
-module loads numba safely and gives every kernel a serial and a parallel
-copy. An op asks
-``usable()`` and runs its NumPy code otherwise, so nothing here raises when
-numba is missing or broken: ``unavailable_reason()`` says why.
+activation), ``numba_kernels_im2col``, ``numba_kernels_adam`` and
+``numba_kernels_bias``; this module loads numba safely and gives every
+kernel a serial and a parallel copy. An op asks ``usable()`` and runs its
+NumPy code otherwise, so nothing here raises when numba is missing or
+broken: ``unavailable_reason()`` says why.
 
 Results never depend on the thread count: every kernel splits its work into
 chunks of a fixed size and reduces the chunks' partial sums in order. No
@@ -27,7 +27,8 @@ from dcgan.ops import threads
 # Below this many elements touched, the serial copy (as dcgan.ops.threads).
 MIN_ELEMENTS = threads.MIN_ELEMENTS
 
-_KERNEL_MODULES = ('numba_kernels_bn', 'numba_kernels_im2col', 'numba_kernels_adam')
+_KERNEL_MODULES = ('numba_kernels_bn', 'numba_kernels_im2col', 'numba_kernels_adam',
+                   'numba_kernels_bias')
 _state = {'checked': False, 'reason': None}
 _parallel_lock = threading.Lock()
 
