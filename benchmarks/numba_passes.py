@@ -12,6 +12,8 @@ with the ratio numpy / numba:
   BN+noise+act fwd   batch norm, D's noise (drawn from a TrainingRandom in
                      both) and (leaky) ReLU; NumPy: three nodes, numba: one
   BN+noise+act bwd   the gradient of the same, to x, gamma and beta
+  fwd without noise  the forward with D's noise off (the draw is most of
+                     the forward's time, and the same work on both sides)
   im2col, col2im     every call of the update's convolutions
   bias add           every convolution's bias
   Adam               one step of G's and D's optimizers (all parameters)
@@ -217,6 +219,8 @@ def bench(resolution, batch, ch, repeats, updates):
     print('{:<20} {:>10} {:>10} {:>9}'.format('pass (all layers)', 'numpy ms', 'numba ms', 'ratio'))
     interleaved('BN+noise+act fwd', switched(lambda fast: time_bn(cases, fast, False)), repeats)
     interleaved('BN+noise+act bwd', switched(lambda fast: time_bn(cases, fast, True)), repeats)
+    quiet = [case[:5] + (0.0,) for case in cases]
+    interleaved('  fwd without noise', switched(lambda fast: time_bn(quiet, fast, False)), repeats)
     interleaved('im2col', switched(lambda fast: time_calls(im2col_module.im2col, cols)), repeats)
     interleaved('col2im', switched(lambda fast: time_calls(im2col_module.col2im, col2ims)),
                 repeats)

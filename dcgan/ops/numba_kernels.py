@@ -71,13 +71,23 @@ def usable():
     return fast_backend.enabled() and available()
 
 
+def _options():
+    return dict(cache=True, nogil=True, error_model='numpy')
+
+
+def inline(fn):
+    """Decorator for a helper the kernels call (compiled into them)."""
+    import numba
+    return numba.njit(**_options())(fn)
+
+
 class Kernel(object):
     """A numba function compiled twice: ``parallel=True`` and serial."""
 
     def __init__(self, fn):
         import numba
         _choose_threading_layer()  # before any kernel can run
-        options = dict(cache=True, nogil=True, error_model='numpy')
+        options = _options()
         self.parallel = numba.njit(parallel=True, **options)(fn)
         # Distinct __qualname__: otherwise both share one cache file.
         serial = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + '_serial',
