@@ -53,8 +53,8 @@ def _forget_in_child():
     # parallel region waits forever for the parent's threads. A child of a
     # process that used oneDNN therefore runs the NumPy path. Primitives are
     # dropped without being destroyed (nothing of the parent's is touched).
-    global _run_lock
-    _run_lock = threading.Lock()
+    global _run_lock, _load_lock
+    _run_lock, _load_lock = threading.Lock(), threading.Lock()
     if _state['lib'] is not None:
         _orphans.append(list(_cache.values()))
         _cache.clear()
