@@ -157,7 +157,7 @@ def main(argv=None):
     p.add_argument('--demo-labels', dest='demo_labels', choices=('shape', 'hue'), default='shape',
                    help='label the demo images by shape (disc, maki, ring) or by hue family')
     p.add_argument('--train-flags', dest='train_flags', default='',
-                   help='more dcgan-train flags for every run, e.g. "--small-data"')
+                   help='more dcgan-train flags for every run, given with =, e.g. --train-flags=--small-data')
     p.add_argument('--picture', default=os.path.join(small_data.RESULTS,
                                                      'conditional_samples.png'))
     a = p.parse_args(argv)
