@@ -6,8 +6,9 @@
 One DCGAN update (G and D, batch --batch) is run once on the NumPy path to
 record the shapes every pass sees. Then each pass is timed over all those
 layers, the NumPy code and the numba kernel alternately (A B A B, so load on
-the shared machine hits both alike), and the median of --repeats is printed
-with the ratio numpy / numba:
+the shared machine hits both alike); the median of --repeats and the fastest
+run (less sensitive to other work on the machine) are printed, each with the
+ratio numpy / numba:
 
   BN+noise+act fwd   batch norm, D's noise (drawn from a TrainingRandom in
                      both) and (leaky) ReLU; NumPy: three nodes, numba: one
@@ -188,8 +189,10 @@ def interleaved(name, run, repeats):
         for fast in (False, True):
             times[fast].append(run(fast))
     numpy_s, numba_s = statistics.median(times[False]), statistics.median(times[True])
-    print('{:<20} {:>10.1f} {:>10.1f} {:>8.2f}x'.format(
-        name, 1e3 * numpy_s, 1e3 * numba_s, numpy_s / numba_s), flush=True)
+    low_numpy, low_numba = min(times[False]), min(times[True])
+    print('{:<20} {:>10.1f} {:>10.1f} {:>8.2f}x {:>10.1f} {:>10.1f} {:>8.2f}x'.format(
+        name, 1e3 * numpy_s, 1e3 * numba_s, numpy_s / numba_s,
+        1e3 * low_numpy, 1e3 * low_numba, low_numpy / low_numba), flush=True)
 
 
 def switched(fn):
@@ -216,7 +219,9 @@ def bench(resolution, batch, ch, repeats, updates):
           .format(resolution, batch, ch, len(cases), len(cols), len(col2ims), len(biases),
                   n_params / 1e6,
                   numba_version(), threading_layer(), numba_threads(), os.getloadavg()[0]))
-    print('{:<20} {:>10} {:>10} {:>9}'.format('pass (all layers)', 'numpy ms', 'numba ms', 'ratio'))
+    print('{:<20} {:>10} {:>10} {:>9} {:>10} {:>10} {:>9}'.format(
+        'pass (all layers)', 'numpy ms', 'numba ms', 'ratio', 'numpy min', 'numba min',
+        'ratio'))
     interleaved('BN+noise+act fwd', switched(lambda fast: time_bn(cases, fast, False)), repeats)
     interleaved('BN+noise+act bwd', switched(lambda fast: time_bn(cases, fast, True)), repeats)
     quiet = [case[:5] + (0.0,) for case in cases]
