@@ -2,8 +2,9 @@
 channels) float32 matrix, in place.
 
 The same float32 adds as NumPy's ``y += b``, so the same result; rows are
-split in fixed chunks. (A numba bias gradient, a column sum, was measured
-no faster than NumPy's on these shapes and is not used.)
+split in fixed chunks. (A numba bias gradient, a column sum, measured
+faster than NumPy's on some of the nets' shapes and slower on others, and
+would change the sums' rounding: not used.)
 
 Imported only when numba is installed (see ``numba_kernels``).
 """
