@@ -17,9 +17,16 @@ NUMPY2 = int(numpy.__version__.split('.')[0]) >= 2
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _numpy_distutils_imports():
+    # Gone on Python >= 3.12 and NumPy 2, and on 3.11 it also breaks under
+    # setuptools versions whose distutils lacks msvccompiler (80.8 does):
+    # asked of a fresh interpreter, without dcgan's stub.
+    code = 'import numpy.distutils.system_info'
+    return subprocess.run([sys.executable, '-c', code], capture_output=True).returncode == 0
+
+
 def test_patches_applied_only_where_needed():
-    # numpy.distutils exists only on Python < 3.12 with NumPy 1.x.
-    needs_distutils = sys.version_info >= (3, 12) or NUMPY2
+    needs_distutils = not _numpy_distutils_imports()
     assert ('numpy.distutils stub' in compat.APPLIED) == needs_distutils
     assert ('numpy.sctypes' in compat.APPLIED) == NUMPY2
 
