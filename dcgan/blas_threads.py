@@ -12,8 +12,12 @@ benchmarks/speed.py's 'dcgan detached' went from 0.97x to 1.10x PyTorch
 The fast backend's oneDNN convolutions (and numba's 'omp' layer) run on
 GNU OpenMP, whose threads spin the same way after every parallel region
 (GOMP's default is 300000 spins); OMP_WAIT_POLICY=PASSIVE makes them sleep
-at once. It is set only when the user set neither OMP_WAIT_POLICY nor
-GOMP_SPINCOUNT, and libgomp reads it once, when it is loaded.
+at once. In the feasibility study (../shared/research/cpu-speed.md, 2-core
+Xeon) oneDNN + numba went from 0.89x PyTorch (32 px) to 0.97-1.01x passive,
+0.93x with GOMP_SPINCOUNT=10000; on a 2-core EPYC shared with other work
+(load 4-8) the same comparison was lost in the noise. It is set only when
+the user set neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT, and libgomp reads
+it once, when it is loaded; it applies to torch in the same process too.
 
 OpenBLAS reads OPENBLAS_THREAD_TIMEOUT (2^n cycles, n >= 4) once, when
 NumPy loads it, so this only takes effect when ``dcgan`` is imported before
