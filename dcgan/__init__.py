@@ -2,13 +2,15 @@
 
 Importing this package first applies the small compatibility layer in
 ``dcgan.compat`` so that Chainer 7.8.1 imports on today's Python and NumPy,
-and, when NumPy is not loaded yet, sets OPENBLAS_THREAD_TIMEOUT (unless
-set) so OpenBLAS's idle threads do not spin (``dcgan.blas_threads``).
+and sets OPENBLAS_THREAD_TIMEOUT and OMP_WAIT_POLICY=PASSIVE (each unless
+the user set it) so the idle threads of OpenBLAS and of GNU OpenMP (the
+optional oneDNN kernels) sleep instead of spinning (``dcgan.blas_threads``);
+they take effect when dcgan is imported before NumPy and torch.
 """
 from dcgan import blas_threads
 
-# Before NumPy loads OpenBLAS: idle BLAS threads sleep rather than spin
-# (see dcgan/blas_threads.py; about 10 % faster CPU training).
+# Before NumPy loads OpenBLAS (and anything loads libgomp): idle threads
+# sleep rather than spin (see dcgan/blas_threads.py; about 10 % faster).
 blas_threads.prefer_sleeping_threads()
 
 from dcgan import compat  # noqa: F401,E402  (must run before chainer is imported)
