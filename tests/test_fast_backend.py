@@ -9,14 +9,15 @@ from dcgan.ops import fast_backend
 
 
 def test_the_switch_follows_the_environment_and_code_wins(monkeypatch):
-    monkeypatch.setattr(fast_backend, '_ENABLED', [None])
-    for value, expected in (('0', False), ('off', False), ('1', True), ('', True)):
-        monkeypatch.setenv(fast_backend.ENV, value)
-        assert fast_backend.enabled() is expected, value
-    monkeypatch.setenv(fast_backend.ENV, '0')
-    with fast_backend.use_fast_backend(True):
-        assert fast_backend.enabled()
-    assert not fast_backend.enabled()
+    with fast_backend.use_fast_backend(True):  # puts the setting back after
+        fast_backend._ENABLED[0] = None  # follow the environment
+        for value, expected in (('0', False), ('off', False), ('1', True), ('', True)):
+            monkeypatch.setenv(fast_backend.ENV, value)
+            assert fast_backend.enabled() is expected, value
+        monkeypatch.setenv(fast_backend.ENV, '0')
+        with fast_backend.use_fast_backend(True):
+            assert fast_backend.enabled()
+        assert not fast_backend.enabled()
 
 
 def test_status_names_every_kernel_module():

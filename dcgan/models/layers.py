@@ -27,26 +27,19 @@ import chainer.functions as F
 import numpy
 
 from dcgan import ops
+from dcgan.ops import fast_backend
 
 _ENABLED = [True]
 
 
-class use_fast_cpu(object):
+class use_fast_cpu(fast_backend.Toggle):
     """Turn the fast numpy ops on or off.
 
     Calling it sets the switch; used in a ``with`` statement it also puts the
     previous setting back at the end of the block.
     """
 
-    def __init__(self, enabled=True):
-        self.previous = _ENABLED[0]
-        _ENABLED[0] = bool(enabled)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        _ENABLED[0] = self.previous
+    cell = _ENABLED
 
 
 def fast_cpu_enabled():

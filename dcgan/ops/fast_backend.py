@@ -22,18 +22,27 @@ def _env_enabled():
     return os.environ.get(ENV, '1').strip().lower() not in ('0', 'false', 'no', 'off')
 
 
-class use_fast_backend(object):
-    """Turn the fast kernels on or off; as a ``with`` block, only inside it."""
+class Toggle(object):
+    """A switch held in a one-item list, ``cell``: calling the class sets
+    it; as a ``with`` block it also puts the previous setting back after."""
+
+    cell = None  # each subclass names its own
 
     def __init__(self, enabled=True):
-        self.previous = _ENABLED[0]
-        _ENABLED[0] = bool(enabled)
+        self.previous = self.cell[0]
+        self.cell[0] = bool(enabled)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        _ENABLED[0] = self.previous
+        self.cell[0] = self.previous
+
+
+class use_fast_backend(Toggle):
+    """Turn the fast kernels on or off; as a ``with`` block, only inside it."""
+
+    cell = _ENABLED
 
 
 def enabled():
