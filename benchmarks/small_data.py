@@ -117,7 +117,7 @@ def train_one(images, flags, seed, iterations, ch, batchsize, reference, eval_po
     args = stabiliser_args(flags, iterations, seed)
     res = images.shape[2]
     gen_kwargs = dict(n_hidden=100, resolution=res, ch=ch, out_channels=images.shape[1],
-                      init_seed=seed)
+                      init_seed=seed, **options.gen_kwargs(args))
     dis_kwargs = dict(resolution=res, ch=ch, in_channels=images.shape[1],
                       noise_sigma=args.dis_noise,
                       init_seed=seed + 1000, **options.dis_kwargs(args))

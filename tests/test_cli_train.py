@@ -93,7 +93,7 @@ def test_changed_architecture_in_the_same_folder_is_refused(tmp_path, capsys):
         train.main(TINY[2:] + ['--ch', '32', '--n_hidden', '8', '--iteration', '3',
                                '--out', str(tmp_path / 'a')])
     err = capsys.readouterr().err
-    assert 'other gen settings' in err and '--no-auto-resume' in err
+    assert 'other network settings (gen ' in err and '--no-auto-resume' in err
     assert (tmp_path / 'a' / 'snapshot_iter_2.npz').is_file()
 
 
@@ -106,8 +106,26 @@ def test_resuming_with_the_preset_a_run_made_with_the_examples_d_noise_names_it(
         run(tmp_path, '--iteration', '3', '--small-data', out='a')
     err = capsys.readouterr().err
     assert 'noise_sigma=0.2 now 0.0' in err and 'config.json' in err
-    assert run(tmp_path, '--iteration', '3', '--small-data', '--dis_noise', '0.2', out='a') == 0
+    assert run(tmp_path, '--iteration', '3', '--small-data', '--dis_noise', '0.2',
+               '--upsample', 'deconv', out='a') == 0
     assert (tmp_path / 'a' / 'snapshot_iter_3.npz').is_file()
+
+
+def test_resuming_with_the_preset_a_run_made_before_it_up_sampled_names_the_flag(
+        tmp_path, capsys):
+    # The preset before 2026-12-02 kept the example's deconvolutions; its
+    # config.json has no 'upsample' entry. Today's --small-data says so
+    # instead of failing on the weights' shapes.
+    assert run(tmp_path, '--iteration', '2', '--small-data', '--upsample', 'deconv',
+               out='a') == 0
+    config = json.loads((tmp_path / 'a' / 'config.json').read_text())
+    assert 'upsample' not in config['gen']
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        run(tmp_path, '--iteration', '3', '--small-data', out='a')
+    assert 'upsample=deconv now nearest' in capsys.readouterr().err
+    assert run(tmp_path, '--iteration', '3', '--small-data', '--upsample', 'deconv',
+               out='a') == 0
 
 
 def _folder(tmp_path, sizes, name='imgs'):
@@ -226,3 +244,5 @@ def test_the_summary_names_the_stabilisers_a_run_uses(tmp_path, capsys):
     for flag in ('--augment color,cutout', '--ema 0.999', '--ema-warmup 40',
                  '--instance-noise 0.2', '--dis_noise 0', 'from --small-data'):
         assert flag in line, (flag, line)
+    # An explicit --augment replaces the preset's adaptive augmentation.
+    assert '--ada;' not in line and '--aug-ops' not in line

@@ -19,7 +19,12 @@ from dcgan.training.distributed import PROCESSES_KEY
 TRAINING_ARGS = ('batchsize', 'seed', 'flip', 'loss', 'n_dis', 'dis_every', 'lr_gen', 'lr_dis',
                  'beta1_gen', 'beta1_dis', 'weight_decay', 'update_order', 'augment', 'ema',
                  'ema_warmup', 'r1_gamma', 'label_smoothing', 'instance_noise',
-                 'instance_noise_iterations', 'feature_matching', 'lr_decay', 'joint_batch')
+                 'instance_noise_iterations', 'feature_matching', 'lr_decay', 'joint_batch',
+                 'ada', 'aug_p', 'aug_ops', 'ada_target', 'ada_interval', 'ada_kimg')
+
+# Network settings a config.json leaves out when they have their default
+# value (a run made before --upsample existed, or with the example's).
+NET_DEFAULTS = {'gen': {'upsample': 'deconv'}, 'dis': {}}
 
 
 def newest_snapshot(out):
@@ -54,18 +59,22 @@ def changed_training_settings(folder, args):
 
 
 def check_same_run(out, gen_config, dis_config):
-    """UsageError when ``out/config.json`` records other networks."""
+    """UsageError when ``out/config.json`` records other networks, naming
+    every setting that differs, G's and D's."""
     recorded = _recorded_config(out)
+    diffs = []
     for name, now in (('gen', gen_config), ('dis', dis_config)):
         before = recorded.get(name, {})
-        diff = sorted(k for k in now if k in before and before[k] != now[k])
-        if diff:
-            raise UsageError(
-                '{} holds a run with other {} settings ({}); give the flags it was trained '
-                'with (its config.json records them), choose another --out, or pass '
-                '--no-auto-resume to start over there'.format(
-                    out, name, ', '.join('{}={} now {}'.format(k, before[k], now[k])
-                                         for k in diff)))
+        if before:
+            before = dict(NET_DEFAULTS[name], **before)
+            now = dict(NET_DEFAULTS[name], **now)
+        diffs += ['{} {}={} now {}'.format(name, k, before[k], now[k])
+                  for k in sorted(now) if k in before and before[k] != now[k]]
+    if diffs:
+        raise UsageError(
+            '{} holds a run with other network settings ({}); give the flags it was trained '
+            'with (its config.json records them), choose another --out, or pass '
+            '--no-auto-resume to start over there'.format(out, ', '.join(diffs)))
 
 
 class UnreadableSnapshot(UsageError):

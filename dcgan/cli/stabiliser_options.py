@@ -11,31 +11,42 @@ from dcgan.training import ada
 from dcgan.training.augment import AugmentError, parse_policy
 from dcgan.extensions.ema import DEFAULT_WARMUP
 
-# What --small-data turns on; flags given explicitly still win. Chosen from
-# benchmarks/small_data.py (250 demo images, 32 px, ch 128, batch 50, 1000
-# iterations; see its results files and the README), tuned on seeds 5-10
-# and judged on seeds 0-4.
-# - An EMA of G, warm-up 40 (an average over about the last 1/39 of a short
-#   run; the lowest mean on seeds 5-10 in benchmarks/ema_warmup.py, 20-80
-#   level). Alone it scored 149.1 +- 29.1 against the example's 172.9 +-
-#   19.3: lower, but not by more than the spread.
-# - No noise in D's layers, and instance noise on D's input falling from 0.2
-#   to 0 over the run. The example's constant noise 0.2 in D is what kept
-#   the samples gray (chroma 0.025 against the data's 0.090), but no noise
-#   at all scored worse (seed 5: 163.7 against the EMA's 146.9). Noise
-#   early, none late: 126.9 +- 23.8 on seeds 0-4, lower than the example on
-#   5 of 5, in the data's colours.
-# Tried and not adopted at this length: DiffAugment (with R1 0.01: 195.7 on
-# seed 0; it slows G down more than D's overfitting costs), D's learning
-# rate 1e-4, minibatch std, label smoothing 0.1, --lr-decay 0.5, the joint
-# batch. The other stabilisers remain flags for longer runs, where D
-# memorising the images is the risk.
+# What --small-data turns on; flags given explicitly still win (an explicit
+# --augment replaces the preset's adaptive augmentation). Nothing
+# in it is scheduled over the run's length, so a short run is exactly the
+# start of a longer one (tests/test_small_data_preset.py).
+# - An EMA of G, warm-up 40 (benchmarks/ema_warmup.py: the lowest mean on
+#   seeds 5-10; 20-80 level).
+# - No noise in D's layers; noise on D's input falling from 0.2 to 0 over
+#   the first 1000 iterations. The example's constant noise in D keeps the
+#   samples gray (chroma 0.025 against the data's 0.090); noise early and
+#   none late gave colour and a lower SWD at 1000 iterations
+#   (benchmarks/small_data.py, docs/small-data.md). Until 2026-12-02 it fell
+#   over the whole run, which tied every iteration to the run's length.
+# - Nearest-neighbour up-sampling in G: no checkerboard (the example's
+#   deconvolutions: 9 dB more energy at the up-sampling grid's frequencies
+#   than the data; nearest about 2).
+# - Adaptive augmentation (ADA) with DiffAugment's translation and cutout,
+#   p able to cross 0..1 in 20 kimg: without it D takes over after about
+#   1000 iterations and SWD rises. Translation and cutout at p near 1 do not
+#   show in the samples (DiffAugment applies them always); colour and
+#   rotations do (tried: off colours at p 1).
+# Chosen on seed 5 of benchmarks/long_runs.py's sets, judged on seeds 0-1
+# there (docs/small-data.md). Tried and not adopted: D's learning rate
+# 1e-4, minibatch std, label smoothing 0.1, --lr-decay 0.5, the joint batch.
 SMALL_DATA_PRESET = {
     'ema': 0.999,
     'ema_warmup': 40,
     'dis_noise': 0.0,
     'instance_noise': 0.2,
+    'instance_noise_iterations': 1000,
+    'upsample': 'nearest',
+    'ada': True,
+    'aug_ops': 'translation,cutout',
+    'ada_kimg': 20.0,
 }
+# Preset entries an explicit --augment replaces.
+PRESET_AUGMENTATION = ('ada', 'aug_ops')
 
 # Settings of the example's own flags (dcgan/cli/train_args.py) that the
 # preset may change: their value when neither the user nor the preset sets
@@ -166,10 +177,12 @@ def describe_preset():
 def apply_defaults(args):
     """Fill unset stabiliser fields (and the example settings the preset
     may change) from the preset (if --small-data), else OFF / the example."""
+    own_augmentation = getattr(args, 'augment', None) not in (None, '', 'none')
     for name, off in list(OFF.items()) + list(EXAMPLE_SETTINGS.items()):
         if getattr(args, name, None) is None:
             value = off
-            if getattr(args, 'small_data', False) and name in SMALL_DATA_PRESET:
+            if (getattr(args, 'small_data', False) and name in SMALL_DATA_PRESET
+                    and not (own_augmentation and name in PRESET_AUGMENTATION)):
                 value = SMALL_DATA_PRESET[name]
             setattr(args, name, value)
 

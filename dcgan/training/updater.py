@@ -364,4 +364,10 @@ class DCGANUpdater(StandardUpdater):
         super(DCGANUpdater, self).serialize(serializer)
         self.rng.serialize(serializer['rng'])
         if self._adaptive:
-            self.augment.serialize(serializer['augment'])
+            try:
+                self.augment.serialize(serializer['augment'])
+            except KeyError:
+                # A snapshot of a run that had no adaptive augmentation
+                # (resumed with --ada added): p starts where it is set to.
+                if not isinstance(serializer, chainer.serializer.Deserializer):
+                    raise

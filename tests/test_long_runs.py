@@ -1,0 +1,49 @@
+"""benchmarks/long_runs.py's plan and report, and benchmarks/glyph_set.py."""
+import json
+import os
+import sys
+
+import numpy
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'benchmarks'))
+
+import glyph_set  # noqa: E402
+import long_runs  # noqa: E402
+
+
+def _args():
+    return long_runs.argparse.Namespace(seeds=[0, 1], sets=['demo'], lengths=[1000, 2000],
+                                        configs=['example', 'old-preset'], interval=1000,
+                                        extra={}, lengths_of={})
+
+
+def test_a_run_without_a_schedule_is_trained_once_and_read_at_every_length(tmp_path):
+    args = _args()
+    runs = long_runs.plan(args)
+    lengths = sorted((r['config'], r['seed'], r['length']) for r in runs)
+    assert lengths == [('example', 0, 2000), ('example', 1, 2000), ('old-preset', 0, 1000),
+                       ('old-preset', 0, 2000), ('old-preset', 1, 1000), ('old-preset', 1, 2000)]
+    for run in runs:  # a log as the trainer writes it: swd only where measured
+        run['out'], run['rc'] = str(tmp_path / '{config}_{seed}_{length}'.format(**run)), 0
+        os.makedirs(run['out'])
+        entries = [{'iteration': it, 'dis/loss': 0.5} for it in (500, 1500)]
+        entries += [{'iteration': it, 'swd': it / 10 + run['seed'] + (run['config'] == 'example'),
+                     'checker': 1.0, 'dis/loss': 0.4, 'dis/real': 1.0}
+                    for it in range(1000, run['length'] + 1, 1000)]
+        with open(os.path.join(run['out'], 'log'), 'w') as f:
+            json.dump(entries, f)
+        run['curve'] = long_runs.curve(run)
+    assert sorted(runs[0]['curve']) == list(range(1000, runs[0]['length'] + 1, 1000))
+    assert long_runs.value_at(runs, 'example', 'demo', 1, 1000) == 102.0
+    assert long_runs.value_at(runs, 'old-preset', 'demo', 1, 1000) == 101.0
+    text = long_runs.report(runs, args)
+    assert '| demo | example | 101.5 +- 0.5 (101.0 / 102.0) | 201.5 +- 0.5 (201.0 / 202.0) |' in text
+
+
+def test_glyphs_are_deterministic_coloured_images():
+    a, b = glyph_set.make_glyphs(6, 16, seed=1), glyph_set.make_glyphs(6, 16, seed=1)
+    assert a.shape == (6, 3, 16, 16) and a.dtype == numpy.uint8
+    assert numpy.array_equal(a, b)
+    assert not numpy.array_equal(a, glyph_set.make_glyphs(6, 16, seed=2))
+    # A glyph on a background: every image spans a wide range in some channel.
+    assert all(numpy.ptp(img.reshape(3, -1), axis=1).max() > 100 for img in a)
