@@ -75,9 +75,30 @@ def plan(args):
     return sorted(runs, key=lambda run: -run['length'])
 
 
+def out_folder(run, work):
+    return os.path.join(work, '{config}_{data}_s{seed}_{length}'.format(**run))
+
+
+def existing_run(run, work):
+    """For a report: a configuration without a schedule trained to another
+    length by an earlier call (e.g. seed 1 only to 3000) stands in."""
+    if os.path.isdir(run['out']) or CONFIGS[run['config']][1]:
+        return run
+    prefix = '{config}_{data}_s{seed}_'.format(**run)
+    lengths = sorted(int(name[len(prefix):]) for name in os.listdir(work)
+                     if name.startswith(prefix) and name[len(prefix):].isdigit()
+                     and os.path.isdir(os.path.join(work, name)))
+    if not lengths:
+        return run
+    return dict(run, length=lengths[-1], out=os.path.join(work, prefix + str(lengths[-1])))
+
+
+def finished(run):
+    return os.path.isfile(os.path.join(run['out'], 'gen_iter_{}.npz'.format(run['length'])))
+
+
 def command(run, work, interval):
-    out = os.path.join(work, '{config}_{data}_s{seed}_{length}'.format(**run))
-    run['out'] = out
+    out = run['out']
     return ([sys.executable, os.path.join(ROOT, 'examples', 'train_dcgan.py'),
              '--iteration', str(run['length']), '--seed', str(run['seed']),
              '--snapshot_interval', str(interval), '--swd-interval', str(interval), '--out', out]
@@ -86,7 +107,8 @@ def command(run, work, interval):
 
 def execute(runs, work, jobs, interval):
     env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    waiting, active = list(runs), []
+    # A run already finished in --work (an earlier call) is not trained again.
+    waiting, active = [r for r in runs if not finished(r)], []
     while waiting or active:
         while waiting and len(active) < jobs:
             run = waiting.pop(0)
@@ -128,7 +150,8 @@ def value_at(runs, config, data, seed, length, key='swd'):
     for run in runs:
         if (run['config'], run['data'], run['seed']) == (config, data, seed) and (
                 run['length'] == length or (not CONFIGS[config][1] and run['length'] >= length)):
-            return run['curve'].get(length, {}).get(key)
+            if run['curve'].get(length, {}).get(key) is not None:
+                return run['curve'][length][key]
     return None
 
 
@@ -140,10 +163,14 @@ def report(runs, args):
     lines = ['## Curves (every {} iterations): swd / checker dB / dis/loss / dis/real / p'
              .format(args.interval)]
     for run in runs:
-        lines.append('{config} on {data}, seed {seed}, {length} iterations ({secs:.0f} s{failed}):'
-                     .format(secs=run.get('seconds', 0),
-                             failed='' if run.get('rc') == 0 else ', FAILED: see ' + run['out'] + '.txt',
-                             **run))
+        if not run['curve']:
+            lines.append('{config} on {data}, seed {seed}, {length} iterations: not run{why}'.format(
+                why='' if 'rc' not in run else ' (exit {}: see {}.txt)'.format(run['rc'], run['out']),
+                **run))
+            continue
+        lines.append('{config} on {data}, seed {seed}, {length} iterations{secs}{done}:'.format(
+            secs=' ({:.0f} s)'.format(run['seconds']) if 'seconds' in run else '',
+            done='' if finished(run) else ' (unfinished)', **run))
         for it in sorted(run['curve']):
             p = run['curve'][it]
             lines.append('  {:>5}  {:>6} {:>5} {:>6} {:>5} {:>5}'.format(
@@ -196,6 +223,8 @@ def main(argv=None):
     parser.add_argument('--lengths-of', action='append', default=[], metavar='CONFIG=N,N',
                         help='other lengths for one configuration, e.g. old-preset=3000 '
                              '(its cells at the other lengths stay empty)')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing: report the runs already in --work')
     parser.add_argument('--work', default=None, help='folder for the runs (default: a new temp folder)')
     parser.add_argument('--results', default=None, help='also write the report to this file')
     args = parser.parse_args(argv)
@@ -208,14 +237,20 @@ def main(argv=None):
     work = args.work or tempfile.mkdtemp(prefix='long_runs_')
     os.makedirs(work, exist_ok=True)
     runs = plan(args)
-    print('# {} runs in {}, {} at a time'.format(len(runs), work, args.jobs), flush=True)
+    for run in runs:
+        run['out'] = out_folder(run, work)
     started = time.time()
-    execute(runs, work, args.jobs, args.interval)
+    if not args.report_only:
+        print('# {} runs in {}, {} at a time'.format(len(runs), work, args.jobs), flush=True)
+        execute(runs, work, args.jobs, args.interval)
+    if args.report_only:
+        runs = [existing_run(run, work) for run in runs]
     for run in runs:
         run['curve'] = curve(run)
     text = report(runs, args)
-    text += '\n\n# {:.0f} min wall; load average at the end {}\n'.format(
-        (time.time() - started) / 60, ' '.join('{:.1f}'.format(x) for x in os.getloadavg()))
+    if not args.report_only:
+        text += '\n\n# {:.0f} min wall; load average at the end {}\n'.format(
+            (time.time() - started) / 60, ' '.join('{:.1f}'.format(x) for x in os.getloadavg()))
     text = '# python benchmarks/long_runs.py {}\n{}'.format(
         ' '.join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])), text)
     print(text)

@@ -34,3 +34,17 @@ def test_the_preset_names_what_it_turns_on():
     for flag in ('--ada', '--aug-ops translation,cutout', '--upsample nearest',
                  '--instance-noise-iterations 1000', '--ema 0.999'):
         assert flag in text, (flag, text)
+
+
+def test_an_explicit_augment_replaces_the_presets_adaptive_augmentation():
+    import argparse
+    for flags, ada in ((['--small-data'], True), (['--small-data', '--augment', 'none'], False),
+                       (['--small-data', '--augment', 'cutout'], False),
+                       (['--small-data', '--augment', 'none', '--ada'], True)):
+        parser = argparse.ArgumentParser()
+        stabiliser_options.add_arguments(parser)
+        args = parser.parse_args(flags)
+        args.loss, args.iteration = 'nonsaturating', 100
+        stabiliser_options.check_arguments(args, parser)
+        assert args.ada is ada, flags
+        assert args.upsample == 'nearest' and args.ema == 0.999, flags

@@ -12,7 +12,7 @@ from dcgan.training.augment import AugmentError, parse_policy
 from dcgan.extensions.ema import DEFAULT_WARMUP
 
 # What --small-data turns on; flags given explicitly still win (an explicit
-# --augment replaces the preset's adaptive augmentation). Nothing
+# --augment, even --augment none, replaces the preset's adaptive augmentation). Nothing
 # in it is scheduled over the run's length, so a short run is exactly the
 # start of a longer one (tests/test_small_data_preset.py).
 # - An EMA of G, warm-up 40 (benchmarks/ema_warmup.py: the lowest mean on
@@ -177,7 +177,8 @@ def describe_preset():
 def apply_defaults(args):
     """Fill unset stabiliser fields (and the example settings the preset
     may change) from the preset (if --small-data), else OFF / the example."""
-    own_augmentation = getattr(args, 'augment', None) not in (None, '', 'none')
+    # --augment, even 'none', is the user's choice of augmentation.
+    own_augmentation = getattr(args, 'augment', None) is not None
     for name, off in list(OFF.items()) + list(EXAMPLE_SETTINGS.items()):
         if getattr(args, name, None) is None:
             value = off
