@@ -90,7 +90,8 @@ def existing_run(run, work):
                      and os.path.isdir(os.path.join(work, name)))
     if not lengths:
         return run
-    return dict(run, length=lengths[-1], out=os.path.join(work, prefix + str(lengths[-1])))
+    longest = dict(run, length=lengths[-1])
+    return dict(longest, out=out_folder(longest, work))
 
 
 def finished(run):
@@ -98,10 +99,9 @@ def finished(run):
 
 
 def command(run, work, interval):
-    out = run['out']
     return ([sys.executable, os.path.join(ROOT, 'examples', 'train_dcgan.py'),
              '--iteration', str(run['length']), '--seed', str(run['seed']),
-             '--snapshot_interval', str(interval), '--swd-interval', str(interval), '--out', out]
+             '--snapshot_interval', str(interval), '--swd-interval', str(interval), '--out', run['out']]
             + COMMON + set_flags(run['data'], work) + run['flags'])
 
 
@@ -240,11 +240,11 @@ def main(argv=None):
     for run in runs:
         run['out'] = out_folder(run, work)
     started = time.time()
-    if not args.report_only:
-        print('# {} runs in {}, {} at a time'.format(len(runs), work, args.jobs), flush=True)
-        execute(runs, work, args.jobs, args.interval)
     if args.report_only:
         runs = [existing_run(run, work) for run in runs]
+    else:
+        print('# {} runs in {}, {} at a time'.format(len(runs), work, args.jobs), flush=True)
+        execute(runs, work, args.jobs, args.interval)
     for run in runs:
         run['curve'] = curve(run)
     text = report(runs, args)
