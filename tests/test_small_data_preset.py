@@ -48,3 +48,13 @@ def test_an_explicit_augment_replaces_the_presets_adaptive_augmentation():
         stabiliser_options.check_arguments(args, parser)
         assert args.ada is ada, flags
         assert args.upsample == 'nearest' and args.ema == 0.999, flags
+
+
+def test_the_demo_runs_the_preset_with_d_every_second_step():
+    # dev.py's demo arguments go to examples/train_dcgan.py as they are: a
+    # flag the trainer rejects would fail only for the user.
+    import dev
+    from dcgan.cli import train_args
+    args = train_args.parse_arguments(dev.DEMO_ARGS)
+    assert args.small_data and args.dis_every == 2
+    assert args.ada and args.upsample == 'nearest'
