@@ -1,5 +1,6 @@
 #!/bin/bash
-# usage: run.sh NAME SEED flags...   (the demo's settings, from dev.py DEMO_ARGS, plus flags)
+# usage: run.sh NAME SEED flags...   (the demo's settings as probed, before DEMO_ARGS took
+# --dis_every 2: pinned here, not read from dev.py, so a bare run stays the baseline)
 # Two runs at a time, one BLAS thread each; log in /tmp/work/probe6/NAME.log.
 name=$1; seed=$2; shift 2
 cd "$(dirname "$0")/../../.."
