@@ -26,6 +26,7 @@ one BLAS thread, ``--jobs`` runs at a time.
 import argparse
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -146,6 +147,48 @@ def curve(run):
     return points
 
 
+# A run's header in a report: "preset on demo, seed 0, 6000 iterations (123 s):".
+_HEADER = re.compile(r'^(\S+) on (\S+), seed (\d+), (\d+) iterations(?: \(\d+ s\))?'
+                     r'( \(unfinished\))?:$')
+
+
+def curves_from_report(text):
+    """{(config, data, seed, length): curve} of the finished runs in a report
+    this script wrote, so a later call can pool seeds whose run folders are
+    gone (e.g. seed 0 from one session, seed 1 from the next)."""
+    curves, current = {}, None
+    for line in text.splitlines():
+        header = _HEADER.match(line)
+        if header:
+            config, data, seed, length, unfinished = header.groups()
+            current = None if unfinished else {}
+            if current is not None:
+                curves[(config, data, int(seed), int(length))] = current
+            continue
+        fields = line.split()
+        if not (line.startswith('  ') and len(fields) == 1 + len(KEYS) and fields[0].isdigit()):
+            current = None  # the block of points ended
+            continue
+        if current is not None:
+            current[int(fields[0])] = {key: None if value == '-' else float(value)
+                                       for key, value in zip(KEYS, fields[1:])}
+    return {key: curve for key, curve in curves.items() if curve}
+
+
+def earlier_curve(run, earlier):
+    """A run's curve from an earlier report: the same length, or for a
+    configuration without a schedule any longer run of the same seed."""
+    exact = earlier.get((run['config'], run['data'], run['seed'], run['length']))
+    if exact or CONFIGS[run['config']][1]:
+        return exact, run['length']
+    longer = sorted(length for (config, data, seed, length) in earlier
+                    if (config, data, seed) == (run['config'], run['data'], run['seed'])
+                    and length >= run['length'])
+    if not longer:
+        return None, run['length']
+    return earlier[(run['config'], run['data'], run['seed'], longer[-1])], longer[-1]
+
+
 def value_at(runs, config, data, seed, length, key='swd'):
     for run in runs:
         if (run['config'], run['data'], run['seed']) == (config, data, seed) and (
@@ -168,9 +211,13 @@ def report(runs, args):
                 why='' if 'rc' not in run else ' (exit {}: see {}.txt)'.format(run['rc'], run['out']),
                 **run))
             continue
+        if 'from' in run:
+            done = ''  # only finished runs are read from a report
+        else:
+            done = '' if finished(run) else ' (unfinished)'
         lines.append('{config} on {data}, seed {seed}, {length} iterations{secs}{done}:'.format(
             secs=' ({:.0f} s)'.format(run['seconds']) if 'seconds' in run else '',
-            done='' if finished(run) else ' (unfinished)', **run))
+            done=done, **run))
         for it in sorted(run['curve']):
             p = run['curve'][it]
             lines.append('  {:>5}  {:>6} {:>5} {:>6} {:>5} {:>5}'.format(
@@ -225,6 +272,10 @@ def main(argv=None):
                              '(its cells at the other lengths stay empty)')
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: report the runs already in --work')
+    parser.add_argument('--earlier', action='append', default=[], metavar='REPORT',
+                        help='a report this script wrote earlier (benchmarks/results/...): its '
+                             'curves fill the runs that --work does not hold, so seeds run in '
+                             'different sessions pool into one table')
     parser.add_argument('--work', default=None, help='folder for the runs (default: a new temp folder)')
     parser.add_argument('--results', default=None, help='also write the report to this file')
     args = parser.parse_args(argv)
@@ -245,8 +296,19 @@ def main(argv=None):
     else:
         print('# {} runs in {}, {} at a time'.format(len(runs), work, args.jobs), flush=True)
         execute(runs, work, args.jobs, args.interval)
+    earlier = {}
+    for path in args.earlier:
+        try:
+            with open(path) as f:
+                earlier.update(curves_from_report(f.read()))
+        except OSError as exc:
+            parser.error('--earlier {}: cannot read it ({})'.format(path, exc.strerror))
     for run in runs:
         run['curve'] = curve(run)
+        if not run['curve'] and earlier:
+            run['curve'], length = earlier_curve(run, earlier)
+            if run['curve']:
+                run['length'], run['from'] = length, 'earlier report'
     text = report(runs, args)
     if not args.report_only:
         text += '\n\n# {:.0f} min wall; load average at the end {}\n'.format(

@@ -47,3 +47,33 @@ def test_glyphs_are_deterministic_coloured_images():
     assert not numpy.array_equal(a, glyph_set.make_glyphs(6, 16, seed=2))
     # A glyph on a background: every image spans a wide range in some channel.
     assert all(numpy.ptp(img.reshape(3, -1), axis=1).max() > 100 for img in a)
+
+
+def test_an_earlier_report_gives_back_its_curves_for_pooling_seeds():
+    args = _args()
+    runs = [dict(config='example', data='demo', seed=0, length=2000, out='/nonexistent', seconds=5.0,
+                 curve={1000: {'swd': 101.25, 'checker': -0.5, 'dis/loss': 0.4, 'dis/real': 1.5,
+                               'dis/aug_p': None},
+                        2000: {'swd': 90.0, 'checker': 2.0, 'dis/loss': 0.3, 'dis/real': 2.0,
+                               'dis/aug_p': 1.0}}),
+            dict(config='old-preset', data='demo', seed=1, length=1000, out='/nonexistent',
+                 curve={1000: {'swd': 50.0, 'checker': 0.0, 'dis/loss': 0.5, 'dis/real': 1.0,
+                               'dis/aug_p': None}})]
+    # Written as a report does it: unfinished runs (no gen file in /nonexistent) are marked
+    # so and not read back.
+    text = long_runs.report(runs, args)
+    assert 'example on demo, seed 0, 2000 iterations (5 s) (unfinished):' in text
+    assert long_runs.curves_from_report(text) == {}
+    text = text.replace(' (unfinished)', '')
+    curves = long_runs.curves_from_report(text)
+    assert sorted(curves) == [('example', 'demo', 0, 2000), ('old-preset', 'demo', 1, 1000)]
+    back = curves[('example', 'demo', 0, 2000)]
+    assert back[1000] == {'swd': 101.2, 'checker': -0.5, 'dis/loss': 0.4, 'dis/real': 1.5,
+                          'dis/aug_p': None}  # as printed: one decimal for swd
+    assert back[2000]['dis/aug_p'] == 1.0
+    # A configuration without a schedule is read at a shorter length from a longer run;
+    # one with a schedule only at its own length.
+    short = dict(config='example', data='demo', seed=0, length=1000)
+    assert long_runs.earlier_curve(short, curves) == (back, 2000)
+    other = dict(config='old-preset', data='demo', seed=1, length=2000)
+    assert long_runs.earlier_curve(other, curves) == (None, 2000)
