@@ -97,3 +97,25 @@ def test_a_fixed_p_of_zero_trains_exactly_as_without_augmentation():
             up.update()
     for (name, a), (_, b) in zip(sorted(plain.gen.namedparams()), sorted(zero.gen.namedparams())):
         numpy.testing.assert_array_equal(a.array, b.array, err_msg=name)
+
+
+def _moves(up, iterations):
+    """(p before, p after) of each update."""
+    moves = []
+    for _ in range(iterations):
+        before = up.augment.p
+        up.update()
+        moves.append((before, up.augment.p))
+    return moves
+
+
+def test_p_moves_with_the_real_images_d_judged_not_with_g_only_steps():
+    # Batch 4, interval 1, 0.4 kimg: each D update moves p by 4 / 400 = 0.01.
+    up = tiny_updater(dis_every=2, augment=ada.AdaptiveAugment(p=0.5, interval=1, kimg=0.4))
+    moves = _moves(up, 4)
+    assert up.augment.steps == 2
+    # Iterations 0 and 2 train D and move p; 1 and 3 train only G and leave it.
+    assert [abs(after - before) for before, after in moves] == pytest.approx([0.01, 0, 0.01, 0])
+    # Two D updates an iteration (n_dis 2): twice the real images, twice the move.
+    up = tiny_updater(n_dis=2, augment=ada.AdaptiveAugment(p=0.5, interval=1, kimg=0.4))
+    assert [abs(after - before) for before, after in _moves(up, 2)] == pytest.approx([0.02, 0.02])

@@ -58,3 +58,5 @@ def test_the_demo_runs_the_preset_with_d_every_second_step():
     args = train_args.parse_arguments(dev.DEMO_ARGS)
     assert args.small_data and args.dis_every == 2
     assert args.ada and args.upsample == 'nearest'
+    # Half the preset's kimg: p's speed counts only the iterations D steps on.
+    assert args.ada_kimg == 10

@@ -137,9 +137,11 @@ def add_arguments(parser):
     g.add_argument('--ada-target', dest='ada_target', type=float, default=None, metavar='T',
                    help='the r_t --ada keeps D at (default {:g})'.format(ada.DEFAULT_TARGET))
     g.add_argument('--ada-interval', dest='ada_interval', type=int, default=None, metavar='N',
-                   help='iterations between p adjustments (default {})'.format(ada.DEFAULT_INTERVAL))
+                   help='D updates between p adjustments (default {}; iterations where '
+                        '--dis_every skips D do not count)'.format(ada.DEFAULT_INTERVAL))
     g.add_argument('--ada-kimg', dest='ada_kimg', type=float, default=None, metavar='K',
-                   help='p can go from 0 to 1 in K thousand real images (default {})'.format(
+                   help='p can go from 0 to 1 in K thousand real images judged by D '
+                        '(default {})'.format(
                        ada.DEFAULT_KIMG))
     g.add_argument('--upsample', choices=('deconv', 'nearest'), default=None,
                    help='how G doubles its feature maps: deconv (the example\'s 4x4 stride-2 '

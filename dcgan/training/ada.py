@@ -2,13 +2,14 @@
 
 Every image D sees, real and generated, goes through a chain of
 transformations, each applied to each image with probability ``p``. With
-``adapt=True``, ``p`` follows D's overfitting: every ``interval`` iterations
-the updater hands over D's raw outputs on the real images, ``r_t =
-E[sign(D(real))]`` is taken over them, and ``p`` moves up when ``r_t`` is
-above ``target`` (D is sure of the real images: it is memorising them) and
-down when below, by ``interval * batch / (kimg * 1000)`` each time, so ``p``
-could go from 0 to 1 in ``kimg`` thousand real images (ADA's defaults: 4
-iterations, 500 kimg, target 0.6).
+``adapt=True``, ``p`` follows D's overfitting: every ``interval`` D updates
+(the updater calls ``step`` only on iterations where D trained), ``r_t =
+E[sign(D(real))]`` is taken over D's raw outputs on the real images since
+the last time, and ``p`` moves up when ``r_t`` is above ``target`` (D is
+sure of the real images: it is memorising them) and down when below, by
+``interval * batch / (kimg * 1000)`` each time, so ``p`` could go from 0 to
+1 in ``kimg`` thousand real images judged by D (ADA's defaults: 4 updates,
+500 kimg, target 0.6).
 
 The transformations are ones that do not leak into the generated images
 while ``p`` stays below about 0.8 (the ADA paper's finding): horizontal

@@ -347,16 +347,21 @@ class DCGANUpdater(StandardUpdater):
         if self.cond_warmup is not None:
             strength = stabilisers.ramp(self.iteration, *self.cond_warmup)
             self.gen.cond_strength = self.dis.cond_strength = strength
-        if self.iteration % self.dis_every != 0:
-            self.gen_only_step(self.get_iterator('main').batch_size)
+        batch_size = self.get_iterator('main').batch_size
+        dis_steps = self.iteration % self.dis_every == 0
+        if not dis_steps:
+            self.gen_only_step(batch_size)
         else:
             for _ in range(self.n_dis - 1):
                 self.dis_only_step()
             self.joint_step()
         if self._adaptive:
-            # p as it was used this iteration, then the adaptation step.
+            # p as it was used this iteration, then the adaptation step. ADA's
+            # interval and speed count D's updates and the real images D
+            # judged: an iteration where only G stepped (--dis_every) is not one.
             chainer.report({'aug_p': self.augment.p}, self.dis)
-            self.augment.step(self.get_iterator('main').batch_size)
+            if dis_steps:
+                self.augment.step(batch_size * self.n_dis)
             if not math.isnan(self.augment.rt):  # measured at least once
                 chainer.report({'rt': self.augment.rt}, self.dis)
 
