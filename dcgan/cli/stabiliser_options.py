@@ -137,8 +137,9 @@ def add_arguments(parser):
     g.add_argument('--ada-target', dest='ada_target', type=float, default=None, metavar='T',
                    help='the r_t --ada keeps D at (default {:g})'.format(ada.DEFAULT_TARGET))
     g.add_argument('--ada-interval', dest='ada_interval', type=int, default=None, metavar='N',
-                   help='D updates between p adjustments (default {}; iterations where '
-                        '--dis_every skips D do not count)'.format(ada.DEFAULT_INTERVAL))
+                   help='iterations on which D trains between p adjustments (default {}; '
+                        'those where --dis_every skips D do not count)'.format(
+                            ada.DEFAULT_INTERVAL))
     g.add_argument('--ada-kimg', dest='ada_kimg', type=float, default=None, metavar='K',
                    help='p can go from 0 to 1 in K thousand real images judged by D '
                         '(default {})'.format(

@@ -2,14 +2,14 @@
 
 Every image D sees, real and generated, goes through a chain of
 transformations, each applied to each image with probability ``p``. With
-``adapt=True``, ``p`` follows D's overfitting: every ``interval`` D updates
-(the updater calls ``step`` only on iterations where D trained), ``r_t =
-E[sign(D(real))]`` is taken over D's raw outputs on the real images since
-the last time, and ``p`` moves up when ``r_t`` is above ``target`` (D is
-sure of the real images: it is memorising them) and down when below, by
-``interval * batch / (kimg * 1000)`` each time, so ``p`` could go from 0 to
-1 in ``kimg`` thousand real images judged by D (ADA's defaults: 4 updates,
-500 kimg, target 0.6).
+``adapt=True``, ``p`` follows D's overfitting: every ``interval`` calls of
+``step`` (the updater calls it on each iteration where D trained, with the
+number of real images D judged), ``r_t = E[sign(D(real))]`` is taken over
+D's raw outputs on the real images since the last time, and ``p`` moves up
+when ``r_t`` is above ``target`` (D is sure of the real images: it is
+memorising them) and down when below, by ``interval * images / (kimg *
+1000)`` each time, so ``p`` could go from 0 to 1 in ``kimg`` thousand real
+images judged by D (ADA's defaults: 4 minibatches, 500 kimg, target 0.6).
 
 The transformations are ones that do not leak into the generated images
 while ``p`` stays below about 0.8 (the ADA paper's finding): horizontal
@@ -126,8 +126,9 @@ class AdaptiveAugment(object):
         self.count += int(d_real.size)
 
     def step(self, batch_size):
-        """Called once an iteration: every ``interval`` calls, measure r_t
-        and (when adapting) move p towards the target."""
+        """Called on each iteration where D trained, with the real images it
+        judged (``batch_size``): every ``interval`` calls, measure r_t and
+        (when adapting) move p towards the target."""
         self.steps += 1
         if self.steps % self.interval or not self.count:
             return
