@@ -306,9 +306,9 @@ def main(argv=None):
     for run in runs:
         run['curve'] = curve(run)
         if not run['curve'] and earlier:
-            run['curve'], length = earlier_curve(run, earlier)
-            if run['curve']:
-                run['length'], run['from'] = length, 'earlier report'
+            found, length = earlier_curve(run, earlier)
+            if found:  # else the run stays "not run" in the report
+                run['curve'], run['length'], run['from'] = found, length, 'earlier report'
     text = report(runs, args)
     if not args.report_only:
         text += '\n\n# {:.0f} min wall; load average at the end {}\n'.format(
