@@ -211,10 +211,8 @@ def report(runs, args):
                 why='' if 'rc' not in run else ' (exit {}: see {}.txt)'.format(run['rc'], run['out']),
                 **run))
             continue
-        if 'from' in run:
-            done = ''  # only finished runs are read from a report
-        else:
-            done = '' if finished(run) else ' (unfinished)'
+        # Only finished runs are read from an earlier report.
+        done = '' if 'from' in run or finished(run) else ' (unfinished)'
         lines.append('{config} on {data}, seed {seed}, {length} iterations{secs}{done}:'.format(
             secs=' ({:.0f} s)'.format(run['seconds']) if 'seconds' in run else '',
             done=done, **run))
@@ -285,6 +283,13 @@ def main(argv=None):
     every = args.lengths + [n for ns in args.lengths_of.values() for n in ns]
     if any(n % args.interval for n in every):
         parser.error('lengths must be multiples of --interval ({})'.format(args.interval))
+    earlier = {}  # read before any training, so a wrong path costs nothing
+    for path in args.earlier:
+        try:
+            with open(path) as f:
+                earlier.update(curves_from_report(f.read()))
+        except OSError as exc:
+            parser.error('--earlier {}: cannot read it ({})'.format(path, exc.strerror))
     work = args.work or tempfile.mkdtemp(prefix='long_runs_')
     os.makedirs(work, exist_ok=True)
     runs = plan(args)
@@ -296,13 +301,6 @@ def main(argv=None):
     else:
         print('# {} runs in {}, {} at a time'.format(len(runs), work, args.jobs), flush=True)
         execute(runs, work, args.jobs, args.interval)
-    earlier = {}
-    for path in args.earlier:
-        try:
-            with open(path) as f:
-                earlier.update(curves_from_report(f.read()))
-        except OSError as exc:
-            parser.error('--earlier {}: cannot read it ({})'.format(path, exc.strerror))
     for run in runs:
         run['curve'] = curve(run)
         if not run['curve'] and earlier:
