@@ -45,6 +45,9 @@ CONFIGS = {
     'old-preset': (['--ema', '0.999', '--ema-warmup', '40', '--dis_noise', '0',
                     '--instance-noise', '0.2'], True),
     'preset': (['--small-data'], False),
+    # The demo's additions (dev.py): D steps on every 2nd iteration, and ADA
+    # twice as fast per real image D judges, so p rises as fast per iteration.
+    'preset-d2': (['--small-data', '--dis_every', '2', '--ada-kimg', '10'], False),
 }
 SETS = ('demo', 'glyphs')
 COMMON = ['--ch', '128', '--batchsize', '32', '--nearest-interval', '0', '--no-walk-gif',
