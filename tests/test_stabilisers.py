@@ -53,6 +53,23 @@ def test_everything_on_runs_without_nan():
     assert all('gen/fm' in o for o in obs)
 
 
+def test_lazy_r1_takes_the_penalty_every_kth_d_step_k_times_as_strong():
+    # dis_every 2: D steps on iterations 0, 2, 4, ...; R1 on D steps 0 and 2.
+    lazy = tiny_updater(r1_gamma=0.5, r1_interval=2, dis_every=2)
+    taken = ['dis/r1' in o for o in _steps(lazy, 8) if 'dis/loss' in o]
+    assert taken == [True, False, True, False]
+    # A due step is an every-step R1 of gamma * k; a step between is no R1.
+    due, every = tiny_updater(r1_gamma=0.5, r1_interval=2), tiny_updater(r1_gamma=1.0)
+    _steps(due, 1)
+    _steps(every, 1)
+    assert max_abs_diff(params(due.dis), params(every.dis)) == 0
+    between, plain = tiny_updater(r1_gamma=0.5, r1_interval=2), tiny_updater()
+    for up in (between, plain):
+        up.get_optimizer('dis').t = 1  # the step after a due one
+        _steps(up, 1)
+    assert max_abs_diff(params(between.dis), params(plain.dis)) == 0
+
+
 def test_r1_penalty_matches_a_hand_gradient():
     # D(x) = sum(w * x): the gradient is w everywhere, so R1 = sum(w^2).
     x = chainer.Variable(numpy.random.RandomState(0).rand(2, 3).astype(numpy.float32))
@@ -147,11 +164,15 @@ def test_cli_defaults_off_preset_on_explicit_flags_win():
     assert args.dis_noise == options.EXAMPLE_SETTINGS['dis_noise'] == 0.2
     _, args = _parse(['--small-data'])
     assert args.dis_noise == options.SMALL_DATA_PRESET.get('dis_noise', 0.2)
+    _, args = _parse(['--r1-gamma', '0.1', '--r1-interval', '16'])
+    assert options.updater_kwargs(args, 100) == {'r1_gamma': 0.1, 'r1_interval': 16}
 
 
 @pytest.mark.parametrize('flags', [['--augment', 'rotate'], ['--ema', '1.5'],
                                    ['--ema-warmup', '0.5'],
                                    ['--label-smoothing', '1'], ['--r1-gamma', '-1'],
+                                   ['--r1-interval', '0', '--r1-gamma', '1'],
+                                   ['--r1-interval', '16'],
                                    ['--lr-decay', '1.5'], ['--lr-decay', '-0.5']])
 def test_cli_bad_values_name_the_flag(flags, capsys):
     with pytest.raises(SystemExit):

@@ -18,7 +18,7 @@ from dcgan.training.distributed import PROCESSES_KEY
 # forgot --small-data silently drops the EMA generator).
 TRAINING_ARGS = ('batchsize', 'seed', 'flip', 'loss', 'n_dis', 'dis_every', 'lr_gen', 'lr_dis',
                  'beta1_gen', 'beta1_dis', 'weight_decay', 'update_order', 'augment', 'ema',
-                 'ema_warmup', 'r1_gamma', 'label_smoothing', 'instance_noise',
+                 'ema_warmup', 'r1_gamma', 'r1_interval', 'label_smoothing', 'instance_noise',
                  'instance_noise_iterations', 'feature_matching', 'lr_decay', 'joint_batch',
                  'ada', 'aug_p', 'aug_ops', 'ada_target', 'ada_interval', 'ada_kimg')
 

@@ -63,6 +63,7 @@ OFF = {
     'spectral_norm': False,
     'minibatch_std': False,
     'r1_gamma': 0.0,
+    'r1_interval': 1,
     'label_smoothing': 0.0,
     'instance_noise': 0.0,
     'instance_noise_iterations': 0,
@@ -104,6 +105,9 @@ def add_arguments(parser):
                    help='append the batch standard deviation as a feature before D\'s last layer')
     g.add_argument('--r1-gamma', dest='r1_gamma', type=float, default=None, metavar='GAMMA',
                    help='R1 gradient penalty weight on real images (e.g. 1.0); 0 = off')
+    g.add_argument('--r1-interval', dest='r1_interval', type=int, default=None, metavar='K',
+                   help='take the R1 penalty on every K-th D step only, K times as strong '
+                        '(StyleGAN2 uses 16; default 1, every step)')
     g.add_argument('--label-smoothing', dest='label_smoothing', type=float, default=None,
                    metavar='S', help='one-sided label smoothing: real target 1-S (e.g. 0.1)')
     g.add_argument('--instance-noise', dest='instance_noise', type=float, default=None,
@@ -228,6 +232,12 @@ def check_arguments(args, parser):
                        ('instance_noise_iterations', '--instance-noise-iterations')):
         if getattr(args, name) < 0:
             parser.error('{} {}: use 0 (off) or a positive value'.format(flag, getattr(args, name)))
+    if args.r1_interval < 1:
+        parser.error('--r1-interval {}: use 1 (every D step) or more, e.g. 16'
+                     .format(args.r1_interval))
+    if args.r1_interval > 1 and not args.r1_gamma:
+        parser.error('--r1-interval {} needs --r1-gamma (the penalty it spaces out), '
+                     'e.g. --r1-gamma 0.01'.format(args.r1_interval))
     if not 0.0 <= args.lr_decay <= 1.0:
         parser.error('--lr-decay {}: use a fraction of the run in [0, 1], e.g. 0.5 '
                      '(0 = off)'.format(args.lr_decay))
@@ -319,6 +329,8 @@ def updater_kwargs(args, stop_iteration):
         kwargs['augment'] = adaptive
     if args.r1_gamma:
         kwargs['r1_gamma'] = args.r1_gamma
+        if args.r1_interval > 1:
+            kwargs['r1_interval'] = args.r1_interval
     if args.label_smoothing:
         kwargs['label_smoothing'] = args.label_smoothing
     if args.feature_matching:

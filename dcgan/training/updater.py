@@ -28,7 +28,9 @@ follows D's outputs on the real images and is reported as ``dis/aug_p`` and
 ``instance_noise`` adds Gaussian noise of that sigma to D's input, decaying
 linearly to 0 over ``instance_noise_iterations``; ``label_smoothing`` makes
 the real target ``1 - s``; ``r1_gamma`` adds ``gamma / 2 * E||grad_x D(x)||^2``
-on the real images (reported as ``dis/r1``); ``feature_matching`` adds that
+on the real images (reported as ``dis/r1``), with ``r1_interval`` k > 1 only on
+every k-th D step and weighted k times (StyleGAN2's lazy regularisation: the
+double backprop through D is the dearest part of a step); ``feature_matching`` adds that
 weight times the squared distance between the mean last-hidden-layer
 features of D on real and generated batches to G's loss (``gen/fm``);
 ``joint_batch`` passes the real and generated images through D as one
@@ -74,6 +76,7 @@ class DCGANUpdater(StandardUpdater):
         self.instance_noise_iterations = int(kwargs.pop('instance_noise_iterations', 0))
         self.label_smoothing = float(kwargs.pop('label_smoothing', 0.0))
         self.r1_gamma = float(kwargs.pop('r1_gamma', 0.0))
+        self.r1_interval = int(kwargs.pop('r1_interval', 1))
         self.feature_matching = float(kwargs.pop('feature_matching', 0.0))
         self.joint_batch = bool(kwargs.pop('joint_batch', False))
         self.label_probs = kwargs.pop('label_probs', None)
@@ -87,6 +90,8 @@ class DCGANUpdater(StandardUpdater):
         for name in ('instance_noise', 'label_smoothing', 'r1_gamma', 'feature_matching'):
             if getattr(self, name) < 0:
                 raise ValueError('{} must be >= 0, got {}'.format(name, getattr(self, name)))
+        if self.r1_interval < 1:
+            raise ValueError('r1_interval must be at least 1, got {}'.format(self.r1_interval))
         if self.n_dis < 1:
             raise ValueError('n_dis must be at least 1, got {}'.format(self.n_dis))
         if self.dis_every < 1:
@@ -196,11 +201,20 @@ class DCGANUpdater(StandardUpdater):
         logits = self.dis.head(h, groups, y=c)
         return logits, h, (self.dis.class_logits(h, groups) if self._class_head else None)
 
+    @property
+    def _r1_due(self):
+        """Whether this D step takes the R1 penalty: every step, or with
+        ``r1_interval`` k every k-th by D's update count (saved with the
+        optimizer, so a resumed run keeps the rhythm)."""
+        if not self.r1_gamma:
+            return False
+        return self.get_optimizer('dis').t % self.r1_interval == 0
+
     def _real_input(self, x_real):
-        """What D sees of a real batch; with R1 a leaf Variable, as the
+        """What D sees of a real batch; with R1 due a leaf Variable, as the
         penalty is taken at it (after augmentation and noise)."""
         d_in = self.dis_input(x_real)
-        if not self.r1_gamma:
+        if not self._r1_due:
             return d_in
         return chainer.Variable(getattr(d_in, 'array', d_in))
 
@@ -213,7 +227,7 @@ class DCGANUpdater(StandardUpdater):
         c_fake_in = None if self.dis.cond in ('semi', 'acgan') else c_fake
         if not self.joint_batch:
             y_real, h_real, cls_real = self._dis_on(r_in, c=c_real_in)
-            r1 = stabilisers.r1_penalty(y_real, r_in) if self.r1_gamma else None
+            r1 = stabilisers.r1_penalty(y_real, r_in) if self._r1_due else None
             y_fake, h_fake, cls_fake = self._dis_forward(x_fake, c_fake_in)
             return Judged(y_real, y_fake, h_real, h_fake, r1, cls_real, cls_fake)
         # One batch: D's batch norm normalises both halves with the same
@@ -227,7 +241,7 @@ class DCGANUpdater(StandardUpdater):
         # groups=2: a minibatch-std feature is taken over each half alone.
         y, h, cls = self._dis_on(F.concat([r_in, f_in], axis=0), groups=2, c=c)
         n = len(r_in)
-        r1 = stabilisers.r1_penalty(y[:n], r_in) if self.r1_gamma else None
+        r1 = stabilisers.r1_penalty(y[:n], r_in) if self._r1_due else None
 
         def halves(v):
             return (None, None) if v is None else (v[:n], v[n:])
@@ -238,7 +252,7 @@ class DCGANUpdater(StandardUpdater):
         loss = self.dis_loss(judged.real, judged.fake)
         if judged.r1 is not None:
             chainer.report({'r1': judged.r1}, self.dis)
-            loss = loss + (0.5 * self.r1_gamma) * judged.r1
+            loss = loss + (0.5 * self.r1_gamma * self.r1_interval) * judged.r1
         if self._class_head:
             # ACGAN's class loss on real images only (a D taught to classify
             # its own fakes is fooled into classifying them well); the
