@@ -48,6 +48,10 @@ CONFIGS = {
     # The demo's additions (dev.py): D steps on every 2nd iteration, and ADA
     # twice as fast per real image D judges, so p rises as fast per iteration.
     'preset-d2': (['--small-data', '--dis_every', '2', '--ada-kimg', '10'], False),
+    # and lazy R1 (chosen on seed 5 of the demo at 2000 iterations:
+    # benchmarks/results/demo_r1_20261203/).
+    'preset-d2-r1': (['--small-data', '--dis_every', '2', '--ada-kimg', '10',
+                      '--r1-gamma', '0.1', '--r1-interval', '16'], False),
 }
 SETS = ('demo', 'glyphs')
 COMMON = ['--ch', '128', '--batchsize', '32', '--nearest-interval', '0', '--no-walk-gif',
