@@ -21,13 +21,10 @@ import time
 # extra arguments come after them, so they win for flags given twice.
 # A small set (256 images, the size this tool is for) with --small-data,
 # 2000 iterations: the preset keeps SWD falling there where the example's
-# settings rise after 1500 (benchmarks/long_runs.py, docs/small-data.md).
-# --dis_every 2: D steps on every 2nd iteration, so it stays less sure of
-# itself at 256 images (docs/small-data.md, "The demo"). ADA's speed counts
-# the real images D judges, half as many then: --ada-kimg 10 lets p rise as
-# fast per iteration as the preset's 20 does with D on every step.
+# settings rise after 1500, and with D on every 2nd step and lazy R1 keeps D
+# from winning (benchmarks/long_runs.py, docs/small-data.md, "The demo").
 DEMO_ARGS = ['--iteration', '2000', '--ch', '128', '--batchsize', '32',
-             '--demo_images', '256', '--small-data', '--dis_every', '2', '--ada-kimg', '10',
+             '--demo_images', '256', '--small-data',
              '--snapshot_interval', '500', '--out', 'result/demo']
 
 MIN_PYTHON = (3, 11)

@@ -44,14 +44,16 @@ CONFIGS = {
     # noise 0.2 falling to 0 at the end of the run.
     'old-preset': (['--ema', '0.999', '--ema-warmup', '40', '--dis_noise', '0',
                     '--instance-noise', '0.2'], True),
+    # --small-data from 2026-12-02 to 2026-12-03 (named 'preset' in the
+    # reports of those days): ADA, nearest up-sampling, D on every iteration,
+    # no R1.
+    'ada-preset': (['--small-data', '--dis_every', '1', '--ada-kimg', '20', '--r1-gamma', '0'],
+                   False),
+    # That with D on every 2nd iteration only and ADA twice as fast per real
+    # image D judges (the demo's settings then).
+    'preset-d2': (['--small-data', '--r1-gamma', '0'], False),
+    # Today's --small-data: the same plus lazy R1 (0.1 on every 16th D step).
     'preset': (['--small-data'], False),
-    # The demo's additions (dev.py): D steps on every 2nd iteration, and ADA
-    # twice as fast per real image D judges, so p rises as fast per iteration.
-    'preset-d2': (['--small-data', '--dis_every', '2', '--ada-kimg', '10'], False),
-    # and lazy R1 (chosen on seed 5 of the demo at 2000 iterations:
-    # benchmarks/results/demo_r1_20261203/).
-    'preset-d2-r1': (['--small-data', '--dis_every', '2', '--ada-kimg', '10',
-                      '--r1-gamma', '0.1', '--r1-interval', '16'], False),
 }
 SETS = ('demo', 'glyphs')
 COMMON = ['--ch', '128', '--batchsize', '32', '--nearest-interval', '0', '--no-walk-gif',
@@ -182,6 +184,13 @@ def curves_from_report(text):
     return {key: curve for key, curve in curves.items() if curve}
 
 
+def renamed_curves(curves, renamed):
+    """``curves_from_report``'s curves with their configurations' names of
+    today: a report's 'preset' is whatever --small-data was that day."""
+    return {(renamed.get(config, config),) + tuple(rest): curve
+            for (config, *rest), curve in curves.items()}
+
+
 def earlier_curve(run, earlier):
     """A run's curve from an earlier report: the same length, or for a
     configuration without a schedule any longer run of the same seed."""
@@ -281,10 +290,17 @@ def main(argv=None):
                         help='a report this script wrote earlier (benchmarks/results/...): its '
                              'curves fill the runs that --work does not hold, so seeds run in '
                              'different sessions pool into one table')
+    parser.add_argument('--earlier-renamed', action='append', default=[], metavar='OLD=NEW',
+                        help='a configuration the --earlier reports name OLD, now NEW (e.g. '
+                             'preset=ada-preset: --small-data has changed since)')
     parser.add_argument('--work', default=None, help='folder for the runs (default: a new temp folder)')
     parser.add_argument('--results', default=None, help='also write the report to this file')
     args = parser.parse_args(argv)
     args.extra = per_config(args.extra, '--extra', shlex.split)
+    renamed = {old: new for old, new in (pair.partition('=')[::2] for pair in args.earlier_renamed)}
+    if set(renamed.values()) - set(CONFIGS):
+        parser.error('--earlier-renamed: no configuration named {}; use one of {}'.format(
+            ', '.join(sorted(set(renamed.values()) - set(CONFIGS))), ', '.join(CONFIGS)))
     args.lengths_of = per_config(args.lengths_of, '--lengths-of',
                                  lambda text: [int(n) for n in text.split(',')])
     every = args.lengths + [n for ns in args.lengths_of.values() for n in ns]
@@ -294,7 +310,7 @@ def main(argv=None):
     for path in args.earlier:
         try:
             with open(path) as f:
-                earlier.update(curves_from_report(f.read()))
+                earlier.update(renamed_curves(curves_from_report(f.read()), renamed))
         except OSError as exc:
             parser.error('--earlier {}: cannot read it ({})'.format(path, exc.strerror))
     work = args.work or tempfile.mkdtemp(prefix='long_runs_')

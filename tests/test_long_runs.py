@@ -77,3 +77,22 @@ def test_an_earlier_report_gives_back_its_curves_for_pooling_seeds():
     assert long_runs.earlier_curve(short, curves) == (back, 2000)
     other = dict(config='old-preset', data='demo', seed=1, length=2000)
     assert long_runs.earlier_curve(other, curves) == (None, 2000)
+
+
+def test_an_earlier_reports_renamed_configuration_pools_under_its_new_name(tmp_path):
+    # A report of 2026-12-03 names the preset of that day 'preset'; today that is 'ada-preset'.
+    report = tmp_path / 'old.txt'
+    report.write_text('preset on demo, seed 1, 1000 iterations (9 s):\n'
+                      '   1000   88.0   0.5   0.40  2.00  1.00\n')
+    renamed = long_runs.renamed_curves(long_runs.curves_from_report(report.read_text()),
+                                       {'preset': 'ada-preset'})
+    assert list(renamed) == [('ada-preset', 'demo', 1, 1000)]
+    assert renamed[('ada-preset', 'demo', 1, 1000)][1000]['swd'] == 88.0
+    out = tmp_path / 'report.txt'
+    long_runs.main(['--report-only', '--work', str(tmp_path / 'work'), '--seeds', '1',
+                    '--sets', 'demo', '--configs', 'ada-preset', 'preset', '--lengths', '1000',
+                    '--earlier', str(report), '--earlier-renamed', 'preset=ada-preset',
+                    '--results', str(out)])
+    text = out.read_text()
+    assert '| demo | ada-preset | 88.0 +- 0.0 (88.0) |' in text
+    assert 'preset on demo, seed 1, 1000 iterations: not run' in text

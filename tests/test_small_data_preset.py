@@ -32,7 +32,8 @@ def test_the_preset_trains_the_same_first_iterations_whatever_the_runs_length(tm
 def test_the_preset_names_what_it_turns_on():
     text = stabiliser_options.describe_preset()
     for flag in ('--ada', '--aug-ops translation,cutout', '--upsample nearest',
-                 '--instance-noise-iterations 1000', '--ema 0.999'):
+                 '--instance-noise-iterations 1000', '--ema 0.999', '--dis_every 2',
+                 '--r1-gamma 0.1', '--r1-interval 16'):
         assert flag in text, (flag, text)
 
 
@@ -50,13 +51,25 @@ def test_an_explicit_augment_replaces_the_presets_adaptive_augmentation():
         assert args.upsample == 'nearest' and args.ema == 0.999, flags
 
 
-def test_the_demo_runs_the_preset_with_d_every_second_step():
+def test_the_demo_runs_the_preset():
     # dev.py's demo arguments go to examples/train_dcgan.py as they are: a
     # flag the trainer rejects would fail only for the user.
     import dev
     from dcgan.cli import train_args
     args = train_args.parse_arguments(dev.DEMO_ARGS)
-    assert args.small_data and args.dis_every == 2
-    assert args.ada and args.upsample == 'nearest'
-    # Half the preset's kimg: p's speed counts only the iterations D steps on.
-    assert args.ada_kimg == 10
+    assert args.small_data
+    for name, value in stabiliser_options.SMALL_DATA_PRESET.items():
+        assert getattr(args, name) == value, name
+
+
+def test_the_presets_d_rhythm_and_lazy_r1_give_way_to_flags():
+    from dcgan.cli import train_args
+    args = train_args.parse_arguments(['--small-data'])
+    assert (args.dis_every, args.r1_gamma, args.r1_interval) == (2, 0.1, 16)
+    assert stabiliser_options.updater_kwargs(args, 100)['r1_interval'] == 16
+    # Without the preset: the example's D on every iteration, no R1.
+    args = train_args.parse_arguments([])
+    assert (args.dis_every, args.r1_gamma) == (1, 0.0)
+    # R1 turned off under the preset: its interval alone is no error.
+    args = train_args.parse_arguments(['--small-data', '--r1-gamma', '0', '--dis_every', '1'])
+    assert args.dis_every == 1 and 'r1_gamma' not in stabiliser_options.updater_kwargs(args, 100)

@@ -72,8 +72,9 @@ def build_parser():
                    help='GAN loss (nonsaturating is the example\'s softplus loss)')
     g.add_argument('--n_dis', type=positive_int, default=1,
                    help='discriminator steps per generator step')
-    g.add_argument('--dis_every', type=positive_int, default=1,
-                   help='update the discriminator only every k-th iteration')
+    g.add_argument('--dis_every', type=positive_int, default=None,
+                   help='update the discriminator only every k-th iteration (default 1, '
+                        'the example\'s, unless --small-data sets it)')
     g.add_argument('--lr_gen', type=positive_float, default=2e-4, help='Adam alpha of G')
     g.add_argument('--lr_dis', type=positive_float, default=2e-4, help='Adam alpha of D')
     g.add_argument('--beta1_gen', type=float, default=0.5, help='Adam beta1 of G')
