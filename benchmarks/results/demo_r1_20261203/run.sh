@@ -3,6 +3,7 @@
 # iterations, pinned here so a bare run stays the baseline; one BLAS thread. Log: NAME.txt here,
 # run folder in /tmp/work/probe/NAME. The probes:
 #   run.sh base_s5 5;  run.sh r1g01_s5 5 --r1-gamma 0.1 --r1-interval 16;  run.sh r1g1_s5 5 --r1-gamma 1 --r1-interval 16
+#   later, beside CI (niced): run.sh r1g0.03_s5 5 --r1-gamma 0.03 --r1-interval 16;  the same with 0.3
 name=$1; seed=$2; shift 2
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../../.."
