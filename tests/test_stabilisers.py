@@ -70,6 +70,17 @@ def test_lazy_r1_takes_the_penalty_every_kth_d_step_k_times_as_strong():
     assert max_abs_diff(params(between.dis), params(plain.dis)) == 0
 
 
+def test_r1_is_taken_only_for_d_steps_not_for_gs_joint_batch(monkeypatch):
+    # With --joint-batch G's step runs D on a real half too; R1 there would
+    # be a double backprop whose result G's loss never uses.
+    taken = []
+    penalty = stabilisers.r1_penalty
+    monkeypatch.setattr(stabilisers, 'r1_penalty', lambda y, x: taken.append(1) or penalty(y, x))
+    up = tiny_updater(r1_gamma=1.0, joint_batch=True, dis_every=2)
+    d_steps = sum('dis/r1' in o for o in _steps(up, 4))
+    assert d_steps == 2 and len(taken) == d_steps
+
+
 def test_r1_penalty_matches_a_hand_gradient():
     # D(x) = sum(w * x): the gradient is w everywhere, so R1 = sum(w^2).
     x = chainer.Variable(numpy.random.RandomState(0).rand(2, 3).astype(numpy.float32))

@@ -211,24 +211,26 @@ class DCGANUpdater(StandardUpdater):
             return False
         return self.get_optimizer('dis').t % self.r1_interval == 0
 
-    def _real_input(self, x_real):
-        """What D sees of a real batch; with R1 due a leaf Variable, as the
+    def _real_input(self, x_real, take_r1):
+        """What D sees of a real batch; for R1 a leaf Variable, as the
         penalty is taken at it (after augmentation and noise)."""
         d_in = self.dis_input(x_real)
-        if not self._r1_due:
+        if not take_r1:
             return d_in
         return chainer.Variable(getattr(d_in, 'array', d_in))
 
-    def _dis_both(self, x_real, x_fake, c_real=None, c_fake=None):
+    def _dis_both(self, x_real, x_fake, c_real=None, c_fake=None, for_d=True):
         """D on a real and a generated batch, as a :class:`Judged`; its
-        features are None unless feature matching or a class head needs them."""
-        r_in = self._real_input(x_real)
+        features are None unless feature matching or a class head needs them,
+        and its R1 penalty None unless due on a D step (``for_d``)."""
+        take_r1 = for_d and self._r1_due
+        r_in = self._real_input(x_real, take_r1)
         # A semi-supervised D sees generated images without classes.
         c_real_in = None if self.dis.cond in ('semi', 'acgan') else c_real
         c_fake_in = None if self.dis.cond in ('semi', 'acgan') else c_fake
         if not self.joint_batch:
             y_real, h_real, cls_real = self._dis_on(r_in, c=c_real_in)
-            r1 = stabilisers.r1_penalty(y_real, r_in) if self._r1_due else None
+            r1 = stabilisers.r1_penalty(y_real, r_in) if take_r1 else None
             y_fake, h_fake, cls_fake = self._dis_forward(x_fake, c_fake_in)
             return Judged(y_real, y_fake, h_real, h_fake, r1, cls_real, cls_fake)
         # One batch: D's batch norm normalises both halves with the same
@@ -242,7 +244,7 @@ class DCGANUpdater(StandardUpdater):
         # groups=2: a minibatch-std feature is taken over each half alone.
         y, h, cls = self._dis_on(F.concat([r_in, f_in], axis=0), groups=2, c=c)
         n = len(r_in)
-        r1 = stabilisers.r1_penalty(y[:n], r_in) if self._r1_due else None
+        r1 = stabilisers.r1_penalty(y[:n], r_in) if take_r1 else None
 
         def halves(v):
             return (None, None) if v is None else (v[:n], v[n:])
@@ -314,7 +316,8 @@ class DCGANUpdater(StandardUpdater):
             # D's output on generated images depends on the real half of its batch.
             x_real, c_real = self.real_batch()
             x_fake, c_fake = self.generate(batchsize)
-            judged = self._dis_both(x_real, x_fake, c_real, c_fake)
+            # G's loss never uses R1: no double backprop here.
+            judged = self._dis_both(x_real, x_fake, c_real, c_fake, for_d=False)
         else:
             h_real = None
             if self.feature_matching:
