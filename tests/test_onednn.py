@@ -264,6 +264,12 @@ def test_routing_keeps_the_gemm_path_where_it_measured_faster():
                                 (50, 512, 4, 4), (1, 1))
     assert onednn.preferred('backward_weights', (50, 3, 32, 32), (64, 3, 3, 3),
                             (50, 64, 32, 32), (1, 1))
+    # Narrow layers (32 channels or fewer on a side, the demo's --ch 128 nets)
+    # measured faster on oneDNN (benchmarks/grad_w_route.py); 64 and up not.
+    assert onednn.preferred('backward_weights', (32, 64, 16, 16), (32, 64, 3, 3),
+                            (32, 32, 16, 16), (1, 1))
+    assert not onednn.preferred('backward_weights', (32, 64, 8, 8), (128, 64, 4, 4),
+                                (32, 128, 4, 4), (2, 2))
     assert not onednn.preferred('backward_data', (50, 256, 8, 8), (512, 256, 4, 4),
                                 (50, 512, 4, 4), (2, 2))
     assert onednn.preferred('forward', (50, 256, 8, 8), (512, 256, 4, 4),

@@ -281,8 +281,13 @@ def primitive(direction, x_shape, w_shape, y_shape, stride, pad, bias=False):
 # (0.45-0.93x, except a few 16x16 maps at batch 50), and the strided
 # backward-data onto a 4x4 map lost (0.5-1.04x). Everything else is 1.0-3.6x
 # faster on oneDNN. ``ROUTE_BY_LAYER = False`` sends every case here.
+# Narrow layers, as in the demo's --ch 128 nets, are the other way round: on
+# a 2-core Zen 4 EPYC (oneDNN's 'jit:avx2' kernel, 32 px batch 32),
+# backward-weights with 32 or fewer channels on one side ran 1.08-2.16x
+# faster than GEMM, and with 64 or more 0.73-1.16x
+# (benchmarks/grad_w_route.py; at ch 512 the GEMM side still won, 0.40-0.99x).
 ROUTE_BY_LAYER = True
-FEW_CHANNELS = 4
+NARROW_CHANNELS = 32
 SMALL_MAP = 16  # pixels
 
 
@@ -291,7 +296,7 @@ def preferred(direction, x_shape, w_shape, y_shape, stride):
     if not ROUTE_BY_LAYER:
         return True
     if direction == 'backward_weights':
-        return min(w_shape[:2]) <= FEW_CHANNELS
+        return min(w_shape[:2]) <= NARROW_CHANNELS
     if direction == 'backward_data':
         return max(stride) == 1 or y_shape[2] * y_shape[3] > SMALL_MAP
     return True
