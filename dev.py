@@ -22,9 +22,12 @@ import time
 # A small set (256 images, the size this tool is for) with --small-data,
 # 2000 iterations: the preset keeps SWD falling there where the example's
 # settings rise after 1500, and with D on every 2nd step and lazy R1 keeps D
-# from winning (benchmarks/long_runs.py, docs/small-data.md, "The demo").
+# from winning (benchmarks/long_runs.py, docs/small-data.md). Both learning
+# rates at 4e-4, twice the example's, draw clear shapes in about half of the
+# samples by 2000 iterations where 2e-4 drew them in about a third
+# (benchmarks/demo_shapes.py; docs/demo.md).
 DEMO_ARGS = ['--iteration', '2000', '--ch', '128', '--batchsize', '32',
-             '--demo_images', '256', '--small-data',
+             '--demo_images', '256', '--small-data', '--lr_gen', '4e-4', '--lr_dis', '4e-4',
              '--snapshot_interval', '500', '--out', 'result/demo']
 
 MIN_PYTHON = (3, 11)
