@@ -1,7 +1,7 @@
-"""benchmarks/demo_shapes.py: the degraded drawings its judge learns "none" from,
-and its framed picture. (The judge's training is shown by the controls the
-script prints on every run, not asserted here: it would tie a test to BLAS
-rounding and cost half a minute.)"""
+"""benchmarks/demo_shapes.py: the degraded drawings it prints as controls, the
+colour-blind layout and the judge that matches it against a bank of drawings
+(a small bank here; the script's 40,000 take half a minute), and its framed
+picture."""
 import os
 import sys
 
@@ -61,7 +61,7 @@ def test_blur_leaves_a_flat_image_flat_and_keeps_its_mean():
     assert abs(float(blurred.mean()) - float(ramp.mean())) < 1.5
 
 
-def test_warp_moves_pixels_by_at_most_its_amplitude():
+def test_warp_by_zero_changes_nothing_and_by_three_moves_pixels():
     real = demo.make_demo_images(4, 32, 3, seed=5)
     out = demo_shapes.warp(real, numpy.random.default_rng(0), amplitude=0)
     assert (out == real).all()

@@ -283,9 +283,10 @@ def primitive(direction, x_shape, w_shape, y_shape, stride, pad, bias=False):
 # faster on oneDNN. ``ROUTE_BY_LAYER = False`` sends every case here.
 # Narrow layers, as in the demo's --ch 128 nets, are the other way round: on
 # a 2-core Zen 4 EPYC (oneDNN's 'jit:avx2' kernel, 32 px batch 32),
-# backward-weights with 32 or fewer channels on one side ran 1.08-2.16x
-# faster than GEMM, and with 64 or more 0.73-1.16x
-# (benchmarks/grad_w_route.py; at ch 512 the GEMM side still won, 0.40-0.99x).
+# backward-weights with 32 or fewer channels on one side ran 1.11-1.78x
+# faster than GEMM, and with 64 or more 0.82-1.08x
+# (benchmarks/results/grad_w_route_20261203.txt; with --ch 512 --batch 50
+# the GEMM side still won on the wide layers, 0.40-0.99x).
 ROUTE_BY_LAYER = True
 NARROW_CHANNELS = 32
 SMALL_MAP = 16  # pixels
