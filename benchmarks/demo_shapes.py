@@ -18,7 +18,10 @@ layout is one the demo draws, by analysis by synthesis:
 - ``colour``: how far the samples' colours are from the drawings' (total
   variation between histograms of background lightness x hue of the shape
   colour; 0 the same mix, 1 nothing in common). Clean shapes in a few
-  colours score well on the first and badly on the second.
+  colours score well on the first and badly on the second;
+- ``bg chroma`` and ``shape chroma``: how saturated the backgrounds and the
+  shape colours are (the drawings' row gives the data's): a generator that
+  averages colours draws them greyish, whatever their hues.
 
 Controls are printed first: fresh drawings (seed 3), and those drawings
 ghosted with another, turned into blotches or speckles in their colours,
@@ -138,12 +141,30 @@ def layout(images):
     largest. Colour-blind on purpose: a ring is an annulus of 1 on 0
     whatever its colours, so a modest bank of drawings covers every layout."""
     x = images.astype(numpy.float32) / 255
-    n, c, h, w = x.shape
+    n = len(x)
+    d = numpy.sqrt(((x - background(x)[:, :, None, None]) ** 2).sum(1)).reshape(n, -1)
+    return d / numpy.maximum(d.max(1, keepdims=True), 1e-3)
+
+
+def background(x):
+    """(N, 3): the median of each image's border pixels (x in [0, 1])."""
     border = numpy.concatenate([x[:, :, 0], x[:, :, -1], x[:, :, 1:-1, 0], x[:, :, 1:-1, -1]],
                                axis=2)
-    background = numpy.median(border, axis=2)
-    d = numpy.sqrt(((x - background[:, :, None, None]) ** 2).sum(1)).reshape(n, -1)
-    return d / numpy.maximum(d.max(1, keepdims=True), 1e-3)
+    return numpy.median(border, axis=2)
+
+
+def chroma(images):
+    """Mean chroma (largest minus smallest of R, G, B; 0 grey, 1 pure) of the
+    samples' backgrounds and of their shape colours (the pixel farthest from
+    the background). A generator that averages the data's colours instead of
+    drawing them scores low on both, however its hues are spread."""
+    x = images.astype(numpy.float32) / 255
+    n = len(x)
+    bg = background(x)
+    flat = x.reshape(n, 3, -1)
+    far = numpy.abs(flat - bg[:, :, None]).sum(1).argmax(1)
+    shape = flat[numpy.arange(n), :, far]
+    return tuple(float((c.max(1) - c.min(1)).mean()) for c in (bg, shape))
 
 
 # The calibration drawings are softened by this much (px): a drawing blurred
@@ -236,8 +257,9 @@ def main(argv=None):
     print('layout threshold {:.4f} RMS: {:.0%} of fresh drawings (seed 2) blurred by {} px are '
           'as close to one of the {} drawings of the bank (seed 1)'.format(
               judge.threshold, judge.quantile, judge.soften, len(judge.bank)))
-    row = '{:<64} {:>6} {:>7} {:>14}'
-    print(row.format('samples', 'shapes', 'colour', 'median layout'))
+    row = '{:<64} {:>6} {:>7} {:>14} {:>9} {:>12}'
+    print(row.format('samples', 'shapes', 'colour', 'median layout', 'bg chroma',
+                     'shape chroma'))
     # The colours of the drawings the samples are compared with.
     palette = demo.make_demo_images(2000, 32, 3, seed=2)
 
@@ -245,7 +267,8 @@ def main(argv=None):
         distances = judge.distances(images)  # once: the bank search is the cost
         print(row.format(what, '{:.3f}'.format(float((distances <= judge.threshold).mean())),
                          '{:.3f}'.format(colour_distance(images, palette)),
-                         '{:.4f}'.format(float(numpy.median(distances)))))
+                         '{:.4f}'.format(float(numpy.median(distances))),
+                         *('{:.3f}'.format(c) for c in chroma(images))))
 
     real = demo.make_demo_images(args.samples, 32, 3, seed=3)
     show('real: {} fresh demo drawings (seed 3)'.format(args.samples), real)

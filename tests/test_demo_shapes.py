@@ -100,3 +100,16 @@ def test_the_judge_finds_its_own_bank_and_turns_blotches_away():
                                     numpy.random.default_rng(0))
     assert judge.distances(blotches).min() > judge.distances(bank[:20]).max()
     assert judge.verdicts(bank[:20]).all()
+
+
+def test_chroma_is_zero_for_grey_and_falls_when_colours_are_averaged():
+    grey = numpy.full((3, 3, 16, 16), 120, numpy.uint8)
+    grey[:, :, 6:10, 6:10] = 250
+    assert demo_shapes.chroma(grey) == (0.0, 0.0)
+    real = demo.make_demo_images(64, 32, 3, seed=3)
+    bg, shape = demo_shapes.chroma(real)
+    # Pulled halfway to the image's own grey level: the same layout, half the chroma.
+    level = real.mean(1, keepdims=True)
+    washed = numpy.rint((real + level) / 2).astype(numpy.uint8)
+    washed_bg, washed_shape = demo_shapes.chroma(washed)
+    assert abs(washed_bg - bg / 2) < 0.01 and abs(washed_shape - shape / 2) < 0.02
