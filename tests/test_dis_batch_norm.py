@@ -116,3 +116,22 @@ def test_cli_flags_reach_the_updater_and_the_discriminator():
     assert up_kw == {'joint_batch': True} and dis_kw == {'batch_norm': False}
     options, args = _parse([])
     assert args.joint_batch is False and args.dis_batch_norm is True
+
+
+def test_a_discriminator_without_batch_norm_starts_on_its_inputs_scale():
+    # The example's Normal(0.02) suits a D whose batch norms rescale every
+    # layer; without them the signal shrinks at each layer and the logits
+    # start (and, in training, stay) near 0.
+    x = numpy.random.RandomState(1).uniform(-1, 1, (8, 3, 32, 32)).astype(numpy.float32)
+    bare = Discriminator(resolution=32, ch=64, batch_norm=False, noise_sigma=0, init_seed=0)
+    plain = Discriminator(resolution=32, ch=64, noise_sigma=0, init_seed=0)
+    for link in (bare.c1_0, bare.c2_1):  # He: std sqrt(2 / fan_in)
+        fan_in = link.W.array[0].size
+        assert abs(float(link.W.array.std()) / numpy.sqrt(2.0 / fan_in) - 1) < 0.05
+    assert abs(float(plain.c1_0.W.array.std()) / 0.02 - 1) < 0.05  # the example's, kept
+    with chainer.using_config('train', False):
+        h = bare.features(x).array
+    assert float(h.std()) > 0.1 * float(x.std())
+    # Seeded: the same init_seed draws the same weights.
+    again = Discriminator(resolution=32, ch=64, batch_norm=False, noise_sigma=0, init_seed=0)
+    numpy.testing.assert_array_equal(again.c1_0.W.array, bare.c1_0.W.array)

@@ -137,7 +137,8 @@ def add_arguments(parser):
                         'normalises both alike (the example: each batch by its own statistics)')
     g.add_argument('--no-dis-batch-norm', dest='dis_batch_norm', action='store_const',
                    const=False, default=None,
-                   help='no batch normalisation in D (with --spectral-norm: SN-GAN\'s plain D)')
+                   help='no batch normalisation in D, whose weights then start from He et al.\'s '
+                        'normal (with --spectral-norm: SN-GAN\'s plain D)')
     g.add_argument('--ada', action='store_const', const=True, default=None,
                    help='adaptive augmentation (StyleGAN2-ADA): every image D sees goes through '
                         '--aug-ops, each with probability p, and p follows D\'s overfitting '

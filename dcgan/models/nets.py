@@ -107,6 +107,14 @@ def _initializer(wscale, seed):
     return chainer.initializers.Normal(wscale, rng=numpy.random.RandomState(seed))
 
 
+def _he_initializer(seed):
+    """He et al.'s Normal(sqrt(2 / fan_in)), for layers with no batch norm
+    after them; seeded as :func:`_initializer` is."""
+    if seed is None:
+        return chainer.initializers.HeNormal()
+    return chainer.initializers.HeNormal(rng=numpy.random.RandomState(seed))
+
+
 def _classes(n_classes, cond, class_names, conds):
     """Checked ``(n_classes, cond or None, class names)``."""
     n_classes = int(n_classes or 0)
@@ -248,7 +256,8 @@ class Discriminator(chainer.Chain):
     ``bottom_width ** 2 * (ch + 1)`` inputs); ``minibatch_discrimination=(B,
     C)`` adds Salimans et al.'s B closeness features there (link ``mbd``; the
     last layer takes B more inputs); ``batch_norm=False`` drops
-    D's batch norms (with ``spectral_norm``, SN-GAN's plain CNN).
+    D's batch norms (with ``spectral_norm``, SN-GAN's plain CNN) and draws
+    its weights from He et al.'s normal instead of Normal(``wscale``).
 
     Classes (``n_classes > 0``; labels are int32 ids, see
     ``dcgan.models.conditional``): ``cond='proj'`` adds ``l_y``, an embedding
@@ -283,7 +292,11 @@ class Discriminator(chainer.Chain):
                                          if minibatch_discrimination else None)
         n_in = in_channels + (self.n_classes if self.cond == 'concat' else 0)
         with self.init_scope():
-            w = _initializer(wscale, init_seed)
+            # Without batch norm to rescale them, the example's Normal(0.02)
+            # weights shrink the signal at every layer and D's logits stay
+            # near 0: it does not learn (docs/demo.md, 2026-12-04).
+            w = (_initializer(wscale, init_seed) if self.batch_norm
+                 else _he_initializer(init_seed))
             self.c0_0 = L.Convolution2D(n_in, widths[0], 3, 1, 1, initialW=w)
             for k in range(n_stages):
                 setattr(self, 'c%d_1' % k, L.Convolution2D(
