@@ -98,21 +98,16 @@ def _stage_widths(ch, n_stages):
     return widths
 
 
-def _initializer(wscale, seed):
-    """The example's Normal(wscale) weights; drawn from a private RNG when
-    ``seed`` is given (so a run is reproducible without reseeding NumPy's
-    global RNG), else from the global one as the example does."""
-    if seed is None:
-        return chainer.initializers.Normal(wscale)
-    return chainer.initializers.Normal(wscale, rng=numpy.random.RandomState(seed))
-
-
-def _he_initializer(seed):
-    """He et al.'s Normal(sqrt(2 / fan_in)), for layers with no batch norm
-    after them; seeded as :func:`_initializer` is."""
-    if seed is None:
-        return chainer.initializers.HeNormal()
-    return chainer.initializers.HeNormal(rng=numpy.random.RandomState(seed))
+def _initializer(wscale, seed, he=False):
+    """The example's Normal(wscale) weights, or with ``he`` He et al.'s
+    Normal(sqrt(2 / fan_in)) for layers with no batch norm after them; drawn
+    from a private RNG when ``seed`` is given (so a run is reproducible
+    without reseeding NumPy's global RNG), else from the global one as the
+    example does."""
+    rng = {} if seed is None else {'rng': numpy.random.RandomState(seed)}
+    if he:
+        return chainer.initializers.HeNormal(**rng)
+    return chainer.initializers.Normal(wscale, **rng)
 
 
 def _classes(n_classes, cond, class_names, conds):
@@ -295,8 +290,7 @@ class Discriminator(chainer.Chain):
             # Without batch norm to rescale them, the example's Normal(0.02)
             # weights shrink the signal at every layer and D's logits stay
             # near 0: it does not learn (docs/demo.md, 2026-12-04).
-            w = (_initializer(wscale, init_seed) if self.batch_norm
-                 else _he_initializer(init_seed))
+            w = _initializer(wscale, init_seed, he=not self.batch_norm)
             self.c0_0 = L.Convolution2D(n_in, widths[0], 3, 1, 1, initialW=w)
             for k in range(n_stages):
                 setattr(self, 'c%d_1' % k, L.Convolution2D(
