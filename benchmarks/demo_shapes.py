@@ -159,12 +159,15 @@ def chroma(images):
     the background). A generator that averages the data's colours instead of
     drawing them scores low on both, however its hues are spread."""
     x = images.astype(numpy.float32) / 255
-    n = len(x)
     bg = background(x)
-    flat = x.reshape(n, 3, -1)
+    return tuple(float((c.max(1) - c.min(1)).mean()) for c in (bg, shape_colour(x, bg)))
+
+
+def shape_colour(x, bg):
+    """(N, 3): each image's pixel farthest (L1) from its background ``bg``."""
+    flat = x.reshape(len(x), x.shape[1], -1)
     far = numpy.abs(flat - bg[:, :, None]).sum(1).argmax(1)
-    shape = flat[numpy.arange(n), :, far]
-    return tuple(float((c.max(1) - c.min(1)).mean()) for c in (bg, shape))
+    return flat[numpy.arange(len(x)), :, far]
 
 
 # The calibration drawings are softened by this much (px): a drawing blurred
@@ -215,9 +218,7 @@ def colour_histogram(images):
     x = images.astype(numpy.float64) / 255
     n = len(x)
     corners = x[:, :, [0, 0, -1, -1], [0, -1, 0, -1]].mean(2)  # (n, 3)
-    flat = x.reshape(n, 3, -1)
-    far = numpy.abs(flat - corners[:, :, None]).sum(1).argmax(1)
-    r, g, b = flat[numpy.arange(n), :, far].T
+    r, g, b = shape_colour(x, corners).T
     top, bottom = numpy.maximum(numpy.maximum(r, g), b), numpy.minimum(numpy.minimum(r, g), b)
     span = numpy.where(top > bottom, top - bottom, 1)
     hue = numpy.where(top == r, (g - b) / span % 6,
